@@ -1,0 +1,51 @@
+"""Regression metrics, the results table, and metrics.json."""
+
+import json
+
+import numpy as np
+
+
+def rmse(actual, predicted):
+    """Root mean squared error, in the units of the data."""
+    error = np.asarray(actual, dtype="float64") - np.asarray(predicted, dtype="float64")
+    return float(np.sqrt(np.mean(error**2)))
+
+
+def mae(actual, predicted):
+    """Mean absolute error, in the units of the data."""
+    error = np.asarray(actual, dtype="float64") - np.asarray(predicted, dtype="float64")
+    return float(np.mean(np.abs(error)))
+
+
+def score(actual, predicted):
+    """{"rmse": ..., "mae": ...} for one forecast."""
+    return {"rmse": rmse(actual, predicted), "mae": mae(actual, predicted)}
+
+
+def results_table(scores, unit):
+    """A plain-text table, one row per forecast, best RMSE first. `scores` maps name → score()."""
+    name_width = max(len(name) for name in scores) + 2
+    lines = [f"{'forecast':<{name_width}}{'RMSE':>10}{'MAE':>10}   ({unit})", "-" * (name_width + 20)]
+    for name, s in sorted(scores.items(), key=lambda item: item[1]["rmse"]):
+        lines.append(f"{name:<{name_width}}{s['rmse']:>10.3f}{s['mae']:>10.3f}")
+    return "\n".join(lines)
+
+
+def write_metrics(path, metrics):
+    """Write `metrics` as indented JSON (floats rounded to 6 digits) and return the path."""
+
+    def tidy(value):
+        if isinstance(value, dict):
+            return {key: tidy(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [tidy(item) for item in value]
+        if isinstance(value, (float, np.floating)):
+            return round(float(value), 6)
+        if isinstance(value, np.integer):
+            return int(value)
+        return value
+
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(tidy(metrics), handle, indent=2)
+        handle.write("\n")
+    return path
