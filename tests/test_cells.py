@@ -1,0 +1,184 @@
+"""The NumPy cell mirrors in utils/cells.py must reproduce Keras's SimpleRNN, LSTM and GRU."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from utils import cells  # noqa: E402
+
+TIMESTEPS, FEATURES, UNITS, BATCH = 7, 2, 4, 3
+ATOL = 1e-5
+LAYERS = {"SimpleRNN": keras.layers.SimpleRNN, "LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}
+
+
+def random_inputs(seed, timesteps=TIMESTEPS, features=FEATURES, batch=BATCH):
+    """A float32 batch of shape (batch, timesteps, features)."""
+    return np.random.default_rng(seed).normal(size=(batch, timesteps, features)).astype(np.float32)
+
+
+def build_with_large_weights(layer, features, seed):
+    """Build `layer` and give every weight (biases included) a clearly non-zero random value.
+
+    Glorot/orthogonal init with zero biases (and the LSTM forget bias of 1) would let a
+    wrong gate order hide; random values of size ~1 in every block make it show.
+    """
+    layer.build((None, None, features))
+    rng = np.random.default_rng(seed)
+    layer.set_weights([rng.normal(scale=0.8, size=w.shape).astype(np.float32) for w in layer.get_weights()])
+    return layer
+
+
+def mirror_outputs(layer, x_batch):
+    """run_cell on every sample: hidden states of shape (batch, timesteps, units)."""
+    return np.stack([cells.run_cell(layer, sample)["hidden_state"] for sample in x_batch])
+
+
+def assert_matches_keras(layer, x_batch):
+    """The mirror's hidden states equal the layer's return_sequences output; returns max |diff|."""
+    expected = keras.ops.convert_to_numpy(layer(x_batch))
+    actual = mirror_outputs(layer, x_batch)
+    np.testing.assert_allclose(actual, expected, atol=ATOL, rtol=0)
+    return float(np.abs(actual - expected).max())
+
+
+@pytest.fixture(autouse=True)
+def seeded():
+    keras.utils.set_random_seed(1234)
+
+
+@pytest.mark.parametrize("kind", list(LAYERS))
+def test_hidden_states_match_keras(kind):
+    layer = build_with_large_weights(LAYERS[kind](UNITS, return_sequences=True), FEATURES, seed=1)
+    x_batch = random_inputs(seed=2)
+    max_diff = assert_matches_keras(layer, x_batch)
+    print(f"{kind}: max |numpy - keras| = {max_diff:.2e}")
+    # The check is not vacuous: the states really move between -1 and 1.
+    assert np.abs(keras.ops.convert_to_numpy(layer(x_batch))).max() > 0.5
+
+
+def test_gru_reset_before_matches_keras():
+    layer = keras.layers.GRU(UNITS, reset_after=False, return_sequences=True)
+    build_with_large_weights(layer, FEATURES, seed=3)
+    assert layer.get_weights()[2].shape == (3 * UNITS,)
+    assert_matches_keras(layer, random_inputs(seed=4))
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_non_default_activations_and_no_bias_match_keras(kind):
+    layer = LAYERS[kind](UNITS, activation="relu", recurrent_activation="sigmoid", use_bias=False, return_sequences=True)
+    build_with_large_weights(layer, FEATURES, seed=5)
+    assert_matches_keras(layer, random_inputs(seed=6))
+
+
+def test_rnn_wrapper_around_a_cell_matches_keras():
+    layer = keras.layers.RNN(keras.layers.LSTMCell(UNITS), return_sequences=True)
+    build_with_large_weights(layer, FEATURES, seed=7)
+    assert_matches_keras(layer, random_inputs(seed=8))
+
+
+def test_unsupported_activation_is_a_clear_error():
+    layer = build_with_large_weights(keras.layers.LSTM(UNITS, recurrent_activation="hard_sigmoid"), FEATURES, seed=9)
+    with pytest.raises(ValueError, match="hard_sigmoid"):
+        cells.run_cell(layer, random_inputs(seed=10)[0])
+
+
+def test_whole_batch_is_a_clear_error():
+    layer = build_with_large_weights(keras.layers.GRU(UNITS), FEATURES, seed=11)
+    with pytest.raises(ValueError, match="one sample"):
+        cells.run_cell(layer, random_inputs(seed=12))
+
+
+def test_stacked_layers_match_keras_model():
+    first = keras.layers.LSTM(5, return_sequences=True)
+    second = keras.layers.GRU(3)
+    model = keras.Sequential([keras.Input((TIMESTEPS, FEATURES)), first, second])
+    for layer, features, seed in ((first, FEATURES, 13), (second, 5, 14)):
+        build_with_large_weights(layer, features, seed)
+    x_batch = random_inputs(seed=15)
+
+    expected = keras.ops.convert_to_numpy(model(x_batch))  # (batch, 3): last step only
+    for sample, expected_last in zip(x_batch, expected):
+        first_outputs = cells.run_cell(first, sample)["hidden_state"]
+        second_outputs = cells.run_cell(second, first_outputs)["hidden_state"]
+        np.testing.assert_allclose(second_outputs[-1], expected_last, atol=ATOL, rtol=0)
+
+
+def test_lstm_final_cell_state_matches_keras():
+    layer = build_with_large_weights(keras.layers.LSTM(UNITS, return_state=True), FEATURES, seed=16)
+    x_batch = random_inputs(seed=17)
+    output, final_hidden, final_cell = (keras.ops.convert_to_numpy(t) for t in layer(x_batch))
+    for i, sample in enumerate(x_batch):
+        trace = cells.run_cell(layer, sample)
+        np.testing.assert_allclose(trace["cell_state"][-1], final_cell[i], atol=ATOL, rtol=0)
+        np.testing.assert_allclose(trace["hidden_state"][-1], final_hidden[i], atol=ATOL, rtol=0)
+        np.testing.assert_allclose(trace["hidden_state"][-1], output[i], atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("kind", list(LAYERS))
+@pytest.mark.parametrize("units, features", [(1, 1), (4, 1), (16, 1), (8, 3)])
+def test_param_count_matches_keras(kind, units, features):
+    layer = LAYERS[kind](units)
+    layer.build((None, None, features))
+    assert cells.recurrent_param_count(kind, units, features) == layer.count_params()
+    assert cells.param_formula(kind, units, features).endswith(f"= {layer.count_params()}")
+
+
+def test_param_count_gru_reset_before_and_spellings():
+    layer = keras.layers.GRU(6, reset_after=False)
+    layer.build((None, None, 2))
+    assert cells.recurrent_param_count("gru", 6, 2, reset_after=False) == layer.count_params()
+    assert cells.recurrent_param_count("simple_rnn", 16, 1) == 288
+    assert cells.param_formula("lstm", 16, 1) == "LSTM: 4·(16·(16+1)+16) = 1152"
+    with pytest.raises(ValueError):
+        cells.recurrent_param_count("transformer", 4, 1)
+
+
+@pytest.mark.parametrize("kind, gates", [
+    ("LSTM", ("input_gate", "forget_gate", "output_gate")),
+    ("GRU", ("update_gate", "reset_gate")),
+])
+def test_sigmoid_gates_are_between_0_and_1(kind, gates):
+    layer = build_with_large_weights(LAYERS[kind](UNITS), FEATURES, seed=18)
+    trace = cells.run_cell(layer, 3 * random_inputs(seed=19)[0])
+    for gate in gates:
+        assert trace[gate].shape == (TIMESTEPS, UNITS)
+        assert trace[gate].min() >= 0.0 and trace[gate].max() <= 1.0, gate
+
+
+def test_step_functions_name_every_gate_as_a_local_variable():
+    """A student stepping through lstm_step / gru_step sees each gate in the Variables pane."""
+    lstm_locals = cells.lstm_step.__code__.co_varnames
+    for name in ("input_gate", "forget_gate", "output_gate", "candidate", "cell_state", "hidden_state"):
+        assert name in lstm_locals
+    for name in ("update_gate", "reset_gate", "candidate", "hidden_state"):
+        assert name in cells.gru_step.__code__.co_varnames
+
+
+def test_gates_figure_and_table():
+    layer = build_with_large_weights(keras.layers.LSTM(UNITS), FEATURES, seed=20)
+    trace = cells.run_cell(layer, random_inputs(seed=21)[0])
+
+    fig = cells.gates_figure(trace, units=3, title="LSTM gates")
+    try:
+        heatmaps = [ax for ax in fig.axes if ax.images]
+        assert len(heatmaps) == len(trace) == 6
+        assert len(fig.axes) == 2 * len(trace)  # one colorbar per heatmap
+        assert heatmaps[0].images[0].get_array().shape == (3, TIMESTEPS)  # units × time steps
+        assert heatmaps[-1].get_xlabel() == "time step"
+    finally:
+        matplotlib.pyplot.close(fig)
+
+    table = cells.format_gate_table(trace, "forget_gate", units=(0, 2))
+    lines = table.splitlines()
+    assert len(lines) == 2 + TIMESTEPS and "unit 2" in lines[1]
+    assert f"{trace['forget_gate'][0, 2]:+8.4f}" in lines[2]
+    with pytest.raises(ValueError, match="reset_gate"):
+        cells.format_gate_table(trace, "reset_gate")

@@ -1,0 +1,236 @@
+"""Tests for utils/text.py: toy cases small enough to check by hand."""
+
+import math
+
+import numpy as np
+import pytest
+
+from utils.errors import BadInputError
+from utils.text import (
+    apply_temperature,
+    best_add_k,
+    bits_per_char,
+    build_vocabulary,
+    char_to_index,
+    check_text_length,
+    decode,
+    encode,
+    load_text,
+    make_sequences,
+    ngram_bits_per_char,
+    prepare_prompt,
+    sample_next,
+    split_text,
+)
+
+
+# ----------------------------------------------------------------- vocabulary and encoding
+
+def test_vocabulary_is_sorted_and_round_trip_is_exact():
+    text = "hello, world\n"
+    vocab = build_vocabulary(text)
+    assert vocab == sorted(set(text))
+    encoded = encode(text, char_to_index(vocab))
+    assert encoded.dtype == np.int32
+    assert decode(encoded, vocab) == text
+
+
+def test_encode_unknown_character_names_it():
+    with pytest.raises(BadInputError, match="'z'"):
+        encode("abz", char_to_index(["a", "b"]))
+
+
+# ----------------------------------------------------------------- split and windows
+
+def test_split_text_is_chronological():
+    encoded = np.arange(100)
+    train, val = split_text(encoded, 0.1)
+    assert len(train) == 90 and len(val) == 10
+    assert train.max() < val.min()  # every validation step comes after every training step
+    np.testing.assert_array_equal(np.concatenate([train, val]), encoded)
+    assert split_text("abcdefghij", 0.1) == ("abcdefghi", "j")
+
+
+def test_make_sequences_shapes_and_shift_by_one():
+    encoded = np.arange(10)
+    X, y = make_sequences(encoded, seq_len=4, stride=2)
+    # windows start at 0, 2, 4 (a start at 6 would need characters 6..10, but 10 is missing)
+    assert X.shape == y.shape == (3, 4)
+    np.testing.assert_array_equal(X[0], [0, 1, 2, 3])
+    np.testing.assert_array_equal(y[0], [1, 2, 3, 4])
+    np.testing.assert_array_equal(X[2], [4, 5, 6, 7])
+    np.testing.assert_array_equal(y[:, :-1], X[:, 1:])  # y is X shifted by one
+    assert make_sequences(encoded, seq_len=9)[0].shape == (1, 9)
+    with pytest.raises(BadInputError, match="too short"):
+        make_sequences(encoded, seq_len=10)
+
+
+def test_check_text_length():
+    assert check_text_length(1000, 40, 0.1) == (900, 100)
+    # 300 characters: validation part is 30, a window needs 41. The validation part is
+    # ceil(0.1 * n), which reaches 41 first at n = 401 (ceil(40.1) = 41).
+    with pytest.raises(BadInputError, match="needs at least 401"):
+        check_text_length(300, 40, 0.1)
+    assert check_text_length(401, 40, 0.1) == (360, 41)
+    with pytest.raises(BadInputError):
+        check_text_length(400, 40, 0.1)
+
+
+# ----------------------------------------------------------------- n-gram baselines
+
+def test_unigram_add_k_by_hand():
+    # train "aab", val "ab", V = 2, k = 1:
+    #   P(a) = (2 + 1) / (3 + 1*2) = 3/5,  P(b) = (1 + 1) / (3 + 2) = 2/5
+    #   bits = -(log2 3/5 + log2 2/5) / 2 = (0.7370 + 1.3219) / 2 = 1.0294
+    expected = -(math.log2(3 / 5) + math.log2(2 / 5)) / 2
+    assert ngram_bits_per_char("aab", "ab", n=1, k=1.0) == pytest.approx(expected)
+    assert expected == pytest.approx(1.0294, abs=1e-4)
+
+
+def test_bigram_by_hand_uses_end_of_train_as_context():
+    # train "abab": bigrams ab, ba, ab -> count(ab)=2, count(ba)=1; contexts a:2, b:1.
+    # val "ab": the 'a' follows the last train char 'b': P(a|b) = (1+1)/(1+2) = 2/3
+    #           the 'b' follows 'a':                      P(b|a) = (2+1)/(2+2) = 3/4
+    # product 1/2, so bits = -log2(1/2) / 2 = 0.5 exactly.
+    assert ngram_bits_per_char("abab", "ab", n=2, k=1.0) == pytest.approx(0.5)
+
+
+def test_predictable_text_scores_near_zero_with_tiny_k():
+    assert ngram_bits_per_char("abcabcabc", "abc", n=2, k=1e-9) < 1e-6
+    # the unigram model cannot use context: about log2(3) bits
+    assert ngram_bits_per_char("abcabcabc", "abc", n=1, k=1e-9) == pytest.approx(math.log2(3), abs=1e-6)
+
+
+def test_unseen_character_gets_a_finite_score():
+    bits = ngram_bits_per_char("aaaa", "ab", n=2, k=0.5)  # 'b' never appears in train
+    assert math.isfinite(bits) and bits > 0
+    # P(a|a) = (3+.5)/(3+1) = 7/8, P(b|a) = .5/4 = 1/8
+    assert bits == pytest.approx(-(math.log2(7 / 8) + math.log2(1 / 8)) / 2)
+
+
+def test_larger_vocab_size_costs_more_bits_and_arrays_match_strings():
+    assert ngram_bits_per_char("aab", "ab", 1, 1.0, vocab_size=4) > ngram_bits_per_char("aab", "ab", 1, 1.0)
+    assert ngram_bits_per_char(np.array([0, 0, 1]), np.array([0, 1]), 1, 1.0) == pytest.approx(
+        ngram_bits_per_char("aab", "ab", 1, 1.0)
+    )
+
+
+def test_best_add_k_returns_the_minimum_over_ks():
+    train, val = "the cat sat on the mat. " * 5, "the rat sat on the hat."
+    ks = (0.01, 0.1, 1.0)
+    k, bits = best_add_k(train, val, n=3, ks=ks)
+    scores = {kk: ngram_bits_per_char(train, val, 3, kk) for kk in ks}
+    assert k in ks and bits == pytest.approx(min(scores.values()))
+    assert scores[k] == pytest.approx(bits)
+
+
+def test_bits_per_char_converts_nats():
+    assert bits_per_char(math.log(2)) == pytest.approx(1.0)
+    np.testing.assert_allclose(bits_per_char([0.0, 2 * math.log(2)]), [0.0, 2.0])
+
+
+# ----------------------------------------------------------------- temperature and sampling
+
+PROBS = np.array([0.1, 0.6, 0.3])
+
+
+def _entropy(p):
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
+
+def test_temperature_near_zero_is_one_hot_argmax():
+    for t in (0.0, 1e-9, 1e-6):
+        np.testing.assert_array_equal(apply_temperature(PROBS, t), [0.0, 1.0, 0.0])
+    sharp = apply_temperature(PROBS, 0.01)  # small but above the cut-off: no overflow, no NaN
+    assert np.all(np.isfinite(sharp)) and sharp[1] == pytest.approx(1.0)
+
+
+def test_temperature_one_returns_the_input():
+    np.testing.assert_allclose(apply_temperature(PROBS, 1.0), PROBS)
+
+
+def test_higher_temperature_flattens_monotonically():
+    entropies = [_entropy(apply_temperature(PROBS, t)) for t in (0.25, 0.5, 1.0, 2.0, 5.0, 100.0)]
+    assert all(a < b for a, b in zip(entropies, entropies[1:]))
+    assert entropies[-1] == pytest.approx(math.log2(3), abs=1e-2)  # nearly uniform
+
+
+def test_negative_temperature_is_rejected():
+    with pytest.raises(BadInputError, match="temperature"):
+        apply_temperature(PROBS, -1.0)
+
+
+def test_sample_next_with_tiny_temperature_always_picks_argmax():
+    rng = np.random.default_rng(0)
+    assert {sample_next(PROBS, 1e-7, rng) for _ in range(50)} == {1}
+
+
+def test_sample_next_at_temperature_one_follows_the_probabilities():
+    rng = np.random.default_rng(0)
+    draws = np.array([sample_next(PROBS, 1.0, rng) for _ in range(3000)])
+    np.testing.assert_allclose(np.bincount(draws, minlength=3) / 3000, PROBS, atol=0.03)
+
+
+# ----------------------------------------------------------------- prompts
+
+def test_prepare_prompt_drops_unknown_characters_and_reports_them():
+    mapping = char_to_index(build_vocabulary("the cat"))
+    encoded, dropped = prepare_prompt("the Cat\u00e9!", mapping)
+    assert decode(encoded, build_vocabulary("the cat")) == "the at"
+    assert dropped == ["C", "\u00e9", "!"]
+
+
+def test_prepare_prompt_maps_curly_quotes_when_plain_ones_are_known():
+    vocab = build_vocabulary("it's")
+    encoded, dropped = prepare_prompt("it\u2019s", char_to_index(vocab))
+    assert decode(encoded, vocab) == "it's" and dropped == []
+
+
+def test_prepare_prompt_falls_back_when_nothing_is_left():
+    vocab = build_vocabulary("ab c")
+    mapping = char_to_index(vocab)
+    encoded, dropped = prepare_prompt("XYZ", mapping, fallback="a")
+    assert decode(encoded, vocab) == "a" and dropped == ["X", "Y", "Z"]
+    encoded, _ = prepare_prompt("", mapping)
+    assert decode(encoded, vocab) == " "  # default without a fallback: a space
+
+
+# ----------------------------------------------------------------- loading files
+
+def test_load_text_reads_utf8_and_normalises_line_endings(tmp_path):
+    path = tmp_path / "ok.txt"
+    path.write_bytes("\ufeffcaf\u00e9\r\nbar\n".encode("utf-8"))
+    assert load_text(path) == "caf\u00e9\nbar\n"
+
+
+def test_load_text_missing_file(tmp_path):
+    with pytest.raises(BadInputError, match="does not exist"):
+        load_text(tmp_path / "nope.txt")
+
+
+def test_load_text_folder(tmp_path):
+    with pytest.raises(BadInputError, match="folder"):
+        load_text(tmp_path)
+
+
+def test_load_text_empty_file(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("  \n")
+    with pytest.raises(BadInputError, match="empty"):
+        load_text(path)
+
+
+def test_load_text_binary_file(tmp_path):
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"abc\x00def")
+    with pytest.raises(BadInputError, match="binary"):
+        load_text(path)
+
+
+def test_load_text_not_utf8_names_the_byte_offset(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("hello caf\u00e9".encode("latin-1"))  # 0xe9 at offset 9
+    with pytest.raises(BadInputError, match="UTF-8") as info:
+        load_text(path)
+    assert "offset 9" in str(info.value) and "\n" not in str(info.value)
