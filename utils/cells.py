@@ -386,12 +386,12 @@ def _trace_kind(trace):
 
 
 def _unit_indices(trace, units, default_count):
-    """The unit indices to show: None → the first few, an int n → the first n, or a list."""
+    """The unit indices to show: None → the first few, an int n → the first n (all if fewer), or a list."""
     total_units = next(iter(trace.values())).shape[1]
     if units is None:
         units = min(default_count, total_units)
     if isinstance(units, (int, np.integer)):
-        units = range(units)
+        units = range(min(int(units), total_units))
     indices = [int(unit) for unit in units]
     if not indices or min(indices) < 0 or max(indices) >= total_units:
         raise ValueError(f"units must be between 0 and {total_units - 1}, got {indices}")

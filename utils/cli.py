@@ -44,7 +44,8 @@ def positive_float(text):
 
 def new_parser(description):
     """A parser for a case script (flags are added by the script, or with the helpers below)."""
-    return StudentArgumentParser(description=description)
+    # allow_abbrev=False: a typo such as --epoch must be an error, not silently read as --epochs
+    return StudentArgumentParser(description=description, allow_abbrev=False)
 
 
 def add_series_flags(parser, csv, date_col, value_col, window):

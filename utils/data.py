@@ -155,6 +155,8 @@ def fill_gaps(series):
 
 def dates_after(index, steps):
     """The `steps` dates that follow the last date of a regular index (as returned by `fill_gaps`)."""
-    if index.freq is None:
-        raise ValueError("dates_after needs a regular index; make one with fill_gaps")
-    return pd.date_range(index[-1], periods=steps + 1, freq=index.freq)[1:]
+    freq = calendar_frequency(index)
+    if freq:
+        return pd.period_range(index[-1].to_period(freq) + 1, periods=steps, freq=freq).to_timestamp()
+    step = index[-1] - index[-2]
+    return pd.DatetimeIndex([index[-1] + step * k for k in range(1, steps + 1)])

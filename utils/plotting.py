@@ -31,7 +31,8 @@ def save_figure(fig, path, show=False):
 
     Returns the path written.
     """
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:  # figures made with layout="constrained" lay themselves out
+        fig.tight_layout()
     try:
         fig.savefig(path, dpi=110)
     except OSError as err:

@@ -1,0 +1,114 @@
+"""utils.data: loading a dated series from a CSV, and making its dates regular."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from utils.data import calendar_frequency, dates_after, fill_gaps, load_series, regular_dates
+from utils.errors import BadInputError
+from utils.paths import data_file
+
+
+def write(tmp_path, text, name="series.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_loads_the_shipped_milk_data():
+    series = load_series(data_file("monthly_milk_production.csv"), "Date", "Production")
+    assert len(series) == 168
+    assert series.index[0] == pd.Timestamp("1962-01-01") and series.index[-1] == pd.Timestamp("1975-12-01")
+    assert series.iloc[0] == 589.0 and series.dtype == float
+
+
+def test_loads_the_shipped_temperatures_and_fills_the_two_missing_new_years_eves():
+    series = load_series(data_file("daily_min_temperatures.csv"), "Date", "Temp")
+    filled, missing = fill_gaps(series)
+    assert len(series) == 3650 and len(filled) == 3652
+    assert missing == [pd.Timestamp("1984-12-31"), pd.Timestamp("1988-12-31")]
+    # linear interpolation between 30 December and 1 January
+    assert filled["1984-12-31"] == pytest.approx((filled["1984-12-30"] + filled["1985-01-01"]) / 2)
+
+
+def test_dates_are_parsed_and_whitespace_is_tolerated(tmp_path):
+    path = write(tmp_path, "when, value\n2020-01-01, 1.5\n2020-01-02, 2\n")
+    series = load_series(path, "when", "value")
+    assert list(series) == [1.5, 2.0]
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("Date,Production\n1962-01,589\n1962-02,abc\n", ["line 3", "'abc'", "not a number"]),
+        ("Date,Production\n1962-01,589\n1962-02,\n", ["line 3", "empty"]),
+        ("Date,Production\n1962-01,589\nnot-a-date,561\n", ["line 3", "not a date"]),
+        ("Date,Production\n1962-01,589\n1962-01,561\n", ["line 3", "twice"]),
+        ("Date,Production\n1962-02,589\n1962-01,561\n", ["line 3", "sort"]),
+        ("Date,Production\n", ["no data rows"]),
+        ("", ["empty"]),
+        ("Date,Production\n1962-01,inf\n", ["not a number"]),
+    ],
+)
+def test_bad_files_name_the_problem(tmp_path, text, words):
+    with pytest.raises(BadInputError) as caught:
+        load_series(write(tmp_path, text), "Date", "Production")
+    message = str(caught.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message
+
+
+def test_a_missing_column_lists_the_columns_that_exist(tmp_path):
+    path = write(tmp_path, "Month,Milk\n1962-01,589\n")
+    with pytest.raises(BadInputError, match="no column 'Production'.*'Month', 'Milk'.*--value-col"):
+        load_series(path, "Month", "Production")
+
+
+def test_a_missing_file_or_a_folder_is_named(tmp_path):
+    with pytest.raises(BadInputError, match="does not exist"):
+        load_series(tmp_path / "nope.csv", "Date", "Value")
+    with pytest.raises(BadInputError, match="is a folder"):
+        load_series(tmp_path, "Date", "Value")
+
+
+def test_a_non_utf8_file_is_rejected(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("Date,Température\n2020-01-01,1\n".encode("latin-1"))
+    with pytest.raises(BadInputError, match="UTF-8"):
+        load_series(path, "Date", "Température")
+
+
+def test_monthly_dates_on_any_day_of_the_month_are_put_on_the_first():
+    month_ends = pd.date_range("2000-01-31", periods=30, freq="ME").delete(2)  # March 2000 is missing
+    series = pd.Series(np.arange(30.0)[np.arange(30) != 2], index=month_ends)
+    filled, missing = fill_gaps(series)
+    assert list(filled.index[:4]) == list(pd.to_datetime(["2000-01-01", "2000-02-01", "2000-03-01", "2000-04-01"]))
+    assert missing == [pd.Timestamp("2000-03-01")]
+    assert filled.iloc[2] == 2.0
+
+
+def test_calendar_frequency_is_recognised():
+    assert calendar_frequency(pd.date_range("2000-01-01", periods=5, freq="MS")) == "M"
+    assert calendar_frequency(pd.date_range("2000-01-01", periods=5, freq="QS")) == "Q"
+    assert calendar_frequency(pd.date_range("2000-01-01", periods=5, freq="YS")) == "Y"
+    assert calendar_frequency(pd.date_range("2000-01-01", periods=5, freq="D")) is None
+
+
+def test_an_irregular_series_is_rejected():
+    index = pd.DatetimeIndex([pd.Timestamp("2000-01-01") + pd.Timedelta(hours=h) for h in (0, 24, 48, 84)])
+    with pytest.raises(BadInputError, match="not evenly spaced"):
+        regular_dates(index)
+
+
+def test_too_many_gaps_are_rejected_rather_than_invented():
+    index = pd.date_range("2000-01-01", periods=100, freq="D").delete(range(10, 20))
+    with pytest.raises(BadInputError, match="10 of 100 dates are missing"):
+        fill_gaps(pd.Series(1.0, index=index))
+
+
+def test_dates_after_continues_a_regular_index():
+    monthly, _ = fill_gaps(pd.Series([1.0, 2.0], index=pd.to_datetime(["1975-11-01", "1975-12-01"])))
+    assert list(dates_after(monthly.index, 2)) == list(pd.to_datetime(["1976-01-01", "1976-02-01"]))
+    daily, _ = fill_gaps(pd.Series([1.0, 2.0], index=pd.to_datetime(["1990-12-30", "1990-12-31"])))
+    assert dates_after(daily.index, 1)[0] == pd.Timestamp("1991-01-01")

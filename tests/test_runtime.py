@@ -1,0 +1,77 @@
+"""utils.cli, utils.paths, utils.errors, utils.plotting and utils.runtime: the scripts' plumbing."""
+
+import subprocess
+import sys
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from utils import cli, paths, plotting
+from utils.errors import BadInputError
+
+
+def make_parser():
+    parser = cli.new_parser("test")
+    cli.add_series_flags(parser, csv="x.csv", date_col="Date", value_col="Value", window=12)
+    cli.add_training_flags(parser, epochs=5, units=8)
+    cli.add_output_flags(parser)
+    return parser
+
+
+def test_defaults_and_flags_are_parsed():
+    args = cli.parse_flags(make_parser(), ["--window", "6", "--no-show"])
+    assert (args.window, args.epochs, args.units, args.seed, args.no_show) == (6, 5, 8, 42, True)
+
+
+@pytest.mark.parametrize("argv, words", [(["--window", "0"], ["--window", "1 or more"]), (["--epochs", "x"], ["whole number"]), (["--windw", "3"], ["unknown flag", "--windw"]), (["--wind", "3"], ["unknown flag", "--wind"])])
+def test_bad_flags_exit_2_with_one_line(capsys, argv, words):
+    with pytest.raises(SystemExit) as caught:
+        cli.parse_flags(make_parser(), argv)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("error:")
+    for word in words:
+        assert word in err
+
+
+def test_positive_float_rejects_zero_and_text():
+    assert cli.positive_float("0.5") == 0.5
+    for text in ("0", "-1", "nan", "inf", "abc"):
+        with pytest.raises(Exception):
+            cli.positive_float(text)
+
+
+def test_output_dir_is_created_under_outputs_and_never_inside_data(tmp_path):
+    assert paths.output_dir("case", tmp_path / "out") == (tmp_path / "out").resolve()
+    assert (tmp_path / "out").is_dir()
+    assert paths.output_dir("unit-test-case").parent == paths.OUTPUTS_DIR
+    with pytest.raises(BadInputError, match="inside data/"):
+        paths.output_dir("case", paths.DATA_DIR / "sub")
+
+
+def test_repo_root_holds_the_project():
+    assert (paths.REPO_ROOT / "utils" / "__init__.py").is_file()
+    assert paths.data_file("monthly_milk_production.csv").is_file()
+
+
+def test_save_figure_writes_a_png_without_a_display(tmp_path, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    fig, ax = plt.subplots()
+    ax.plot(np.arange(3))
+    path = plotting.save_figure(fig, tmp_path / "plot.png", show=True)  # show=True must not hang headless
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bad_input_error_becomes_one_line_and_exit_code_2():
+    code = "from utils.errors import BadInputError, exit_cleanly_on_bad_input\nexit_cleanly_on_bad_input()\nraise BadInputError('the file is wrong; fix it')"
+    result = subprocess.run([sys.executable, "-c", code], cwd=paths.REPO_ROOT, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: the file is wrong; fix it"
+
+
+def test_other_errors_keep_their_traceback():
+    code = "from utils.errors import exit_cleanly_on_bad_input\nexit_cleanly_on_bad_input()\nraise KeyError('bug')"
+    result = subprocess.run([sys.executable, "-c", code], cwd=paths.REPO_ROOT, capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" in result.stderr

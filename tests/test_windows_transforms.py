@@ -1,0 +1,74 @@
+"""utils.windows and utils.transforms: windows, the chronological split, scaling and target transforms."""
+
+import numpy as np
+import pytest
+
+from utils import transforms, windows
+from utils.errors import BadInputError
+
+
+def test_make_windows_pairs_each_window_with_the_next_target():
+    series = np.arange(10.0)
+    X, y, positions = windows.make_windows(series, series * 10, window=3)
+    assert X.shape == (7, 3, 1) and y.shape == (7,)
+    assert list(X[0, :, 0]) == [0, 1, 2] and y[0] == 30 and positions[0] == 3
+    assert list(X[-1, :, 0]) == [6, 7, 8] and y[-1] == 90 and positions[-1] == 9
+
+
+def test_make_windows_keeps_features_and_skips_windows_touching_nan():
+    features = np.column_stack([np.arange(8.0), -np.arange(8.0)])
+    targets = np.arange(8.0)
+    features[0, 0] = np.nan  # like the first step of a differenced series
+    X, y, positions = windows.make_windows(features, targets, window=2)
+    assert X.shape == (5, 2, 2)
+    assert positions[0] == 3 and not np.isnan(X).any()
+
+
+def test_course_test_size_is_the_last_32_of_156_windows():
+    assert windows.test_size(156) == 32
+    assert windows.test_size(10) == 2
+
+
+def test_split_by_position_is_chronological():
+    X, y, positions = windows.make_windows(np.arange(20.0), np.arange(20.0), window=4)
+    X_train, X_test, y_train, y_test, test_positions = windows.split_by_position(X, y, positions, first_test_position=15)
+    assert list(test_positions) == [15, 16, 17, 18, 19]
+    assert y_train.max() < y_test.min()
+    assert len(X_train) + len(X_test) == len(X)
+
+
+def test_the_scaler_sees_only_training_values():
+    train, test = np.array([0.0, 5.0, 10.0]), np.array([20.0])
+    scaler = windows.fit_scaler(train)
+    assert windows.scale(scaler, test)[0] == pytest.approx(2.0)  # above 1: the test value was never seen
+    values = np.array([[0.0, 2.5], [10.0, np.nan]])
+    assert np.allclose(windows.unscale(scaler, windows.scale(scaler, values)), values, equal_nan=True)
+
+
+def test_check_length_names_what_is_needed():
+    windows.check_length(50, 40, "a window")
+    with pytest.raises(BadInputError, match="30 points but a window of 12 needs at least 40"):
+        windows.check_length(30, 40, "a window of 12")
+
+
+@pytest.mark.parametrize("target", transforms.TARGETS)
+def test_true_targets_turn_back_into_the_true_values(target):
+    rng = np.random.default_rng(0)
+    values = 100 + np.cumsum(rng.normal(size=60))
+    inputs, targets = transforms.inputs_and_targets(values, target, season=12)
+    positions = np.arange(30, 60)
+    levels = transforms.to_levels(targets[positions], values, positions, target, season=12)
+    assert np.allclose(levels, values[positions])
+
+
+def test_seasonal_diff_target_is_the_change_minus_last_seasons_change():
+    values = np.arange(30.0) ** 2
+    _, targets = transforms.inputs_and_targets(values, "seasonal-diff", season=12)
+    t = 20
+    assert targets[t] == pytest.approx((values[t] - values[t - 1]) - (values[t - 12] - values[t - 13]))
+    assert np.isnan(targets[:13]).all() and not np.isnan(targets[13:]).any()
+
+
+def test_unknown_target_is_refused():
+    with pytest.raises(ValueError, match="unknown target"):
+        transforms.inputs_and_targets(np.arange(5.0), "log")
