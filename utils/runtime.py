@@ -4,6 +4,7 @@ Import this module before `keras`: it sets TensorFlow's log level, which only
 takes effect if it is set before TensorFlow is first imported.
 """
 
+import importlib.util
 import os
 import sys
 import tempfile
@@ -18,9 +19,10 @@ def hide_tensorflow_startup_messages():
     A few of those lines ("All log messages before absl::InitializeLog()", "Could not find
     cuda drivers") are printed by C++ code before any log level applies, so the only way to
     hide them is to point stderr elsewhere while TensorFlow loads. If the import fails,
-    what it printed is shown. Does nothing for the JAX or PyTorch backends.
+    what it printed is shown. Keras imports TensorFlow whenever it is installed, even on the
+    JAX or PyTorch backend, so this applies whatever the backend.
     """
-    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow" or "tensorflow" in sys.modules:
+    if "tensorflow" in sys.modules or importlib.util.find_spec("tensorflow") is None:
         return
     sys.stderr.flush()
     saved_stderr = os.dup(2)
