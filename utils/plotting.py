@@ -83,3 +83,49 @@ def plot_future(series, future_dates, future_values, unit, title):
     ax.set_title(title)
     ax.legend()
     return fig
+
+
+def plot_series_and_cycle(series, unit, title, smooth_days=15):
+    """A daily series and its yearly cycle, side by side.
+
+    Left: the whole series. Right: every year drawn over the same January-to-December
+    axis (thin lines), and the average of all years for each day of the year, smoothed
+    over `smooth_days` days (thick line): the yearly cycle a model can count on.
+    `series` is a pandas Series indexed by date (one value per day).
+    """
+    import pandas as pd
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [2, 1]})
+    left.plot(series.index, series.values, color="0.3", linewidth=0.5)
+    left.set_ylabel(unit)
+    left.set_title(title)
+
+    day_of_year = series.index.dayofyear
+    for _, one_year in series.groupby(series.index.year):
+        right.plot(one_year.index.dayofyear, one_year.values, linewidth=0.5, alpha=0.35)
+    average = series.groupby(day_of_year).mean().rolling(smooth_days, center=True, min_periods=1).mean()
+    right.plot(average.index, average.values, color="black", linewidth=2.5,
+               label=f"average of all years ({smooth_days}-day smoothed)")
+    month_starts = pd.date_range("2001-01-01", periods=12, freq="MS")
+    right.set_xticks(month_starts.dayofyear, [name[0] for name in month_starts.strftime("%b")])
+    right.set_xlabel("month")
+    right.set_ylabel(unit)
+    right.set_title("The yearly cycle: every year on one axis")
+    right.legend(loc="lower center", fontsize=8)
+    return fig
+
+
+def plot_period(dates, actual, predictions, unit, title):
+    """The actual values and each forecast (a dict label → values) over one period only.
+
+    Unlike `plot_forecast` it draws no training data: for a close look at part of a long
+    test period, where a whole series would squeeze the days together.
+    """
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    ax.plot(dates, actual, color="black", linewidth=2, label="actual (test)")
+    for label, values in predictions.items():
+        ax.plot(dates, values, linestyle="--", marker=".", markersize=4, label=label)
+    ax.set_ylabel(unit)
+    ax.set_title(title)
+    ax.legend()
+    return fig
