@@ -129,3 +129,34 @@ def plot_period(dates, actual, predictions, unit, title):
     ax.set_title(title)
     ax.legend()
     return fig
+
+
+def plot_comparison(table, tasks):
+    """Bar charts of a cell comparison: per task, test RMSE (mean ± sd, baselines as lines),
+    seconds per epoch, and parameters.
+
+    `table` has columns task, cell, params, seconds_per_epoch, rmse_mean, rmse_sd;
+    `tasks` is a list of (task name, unit, {baseline name: RMSE}).
+    """
+    fig, axes = plt.subplots(len(tasks), 3, figsize=(12, 3.6 * len(tasks)), squeeze=False)
+    for row_axes, (name, unit, baseline_rmse) in zip(axes, tasks):
+        rows = table[table.task == name]
+        x = range(len(rows))
+        colors = [f"C{i}" for i in x]
+        ax = row_axes[0]
+        ax.bar(x, rows.rmse_mean, yerr=rows.rmse_sd, color=colors, capsize=4)
+        for i, (baseline, value) in enumerate(baseline_rmse.items()):
+            ax.axhline(value, color="0.3", linestyle=("--", ":", "-.")[i % 3], label=f"{baseline} ({value:.2f})")
+        low = min([*rows.rmse_mean, *baseline_rmse.values()])
+        high = max([*(rows.rmse_mean + rows.rmse_sd), *baseline_rmse.values()])
+        ax.set_ylim(low - 0.3 * (high - low) - 1e-6, high + 0.15 * (high - low) + 1e-6)  # zoom: the differences are small
+        ax.set_ylabel(f"test RMSE ({unit})")
+        ax.legend(fontsize=8)
+        row_axes[1].bar(x, rows.seconds_per_epoch * 1000, color=colors)
+        row_axes[1].set_ylabel("ms per epoch")
+        row_axes[2].bar(x, rows.params, color=colors)
+        row_axes[2].set_ylabel("parameters")
+        for ax in row_axes:
+            ax.set_xticks(list(x), rows.cell)
+            ax.set_title(name, fontsize=10)
+    return fig
