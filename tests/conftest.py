@@ -14,7 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 WEEK17 = REPO_ROOT / "week17"
 
 
-def _run(script_name, *args, cwd=None, timeout=300):
+def run_script(script_name, *args, cwd=None, timeout=300):
     """Run `python week17/<script_name> args...` and return the CompletedProcess (text output)."""
     env = dict(os.environ)
     env.pop("DISPLAY", None)  # headless: a test must never open a window
@@ -27,7 +27,7 @@ def _run(script_name, *args, cwd=None, timeout=300):
 @pytest.fixture
 def run_case():
     """A function: run_case("Case17-2-....py", "--epochs", 2, ...) -> CompletedProcess."""
-    return _run
+    return run_script
 
 
 def read_metrics(folder):

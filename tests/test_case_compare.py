@@ -30,10 +30,10 @@ def test_temperature_task_matches_case_17_3():
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    from conftest import _run
+    from conftest import run_script
 
     out = tmp_path_factory.mktemp("compare")
-    return out, _run(SCRIPT, "--quick", "--no-show", "--output-dir", out)
+    return out, run_script(SCRIPT, "--quick", "--no-show", "--output-dir", out)
 
 
 def test_quick_run_writes_the_table_csv_chart_and_metrics(quick_run):

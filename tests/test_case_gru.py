@@ -41,13 +41,13 @@ def next_day_prediction(stdout):
 def tiny_runs(tmp_path_factory):
     """The script run twice with the same seed on a small synthetic daily CSV with two missing
     days, from another folder. The two runs go side by side to save time (they share nothing)."""
-    from conftest import _run
+    from conftest import run_script
 
     folder = tmp_path_factory.mktemp("gru")
     csv = write_daily_csv(folder / "tiny.csv", n_days=N_DAYS, drop=DROPPED)
     before = data_fingerprint()
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = list(pool.map(lambda i: _run(SCRIPT, "--csv", csv, "--output-dir", folder / f"run{i}", *TINY, cwd=folder), (1, 2)))
+        runs = list(pool.map(lambda i: run_script(SCRIPT, "--csv", csv, "--output-dir", folder / f"run{i}", *TINY, cwd=folder), (1, 2)))
     assert data_fingerprint() == before
     return folder, runs
 
@@ -137,7 +137,7 @@ BAD_INPUTS = ["missing file", "missing column", "non-numeric", "window 0", "too 
 def bad_runs(tmp_path_factory):
     """Every bad-input case, run side by side (each stops before Keras loads, in ~2 s).
     The scripts' refusal to write into data/ itself is tested with the LSTM case (same utils.paths)."""
-    from conftest import _run
+    from conftest import run_script
 
     folder = tmp_path_factory.mktemp("gru_bad")
     good = write_daily_csv(folder / "good.csv", n_days=N_DAYS)
@@ -158,7 +158,7 @@ def bad_runs(tmp_path_factory):
         futures = {}
         for name, (args, _) in cases.items():
             output_dir = folder / name.replace(" ", "_")
-            futures[name] = pool.submit(_run, SCRIPT, *args, "--output-dir", output_dir, "--no-show", cwd=folder)
+            futures[name] = pool.submit(run_script, SCRIPT, *args, "--output-dir", output_dir, "--no-show", cwd=folder)
         results = {name: future.result() for name, future in futures.items()}
     assert data_fingerprint() == before
     return {name: (results[name], words) for name, (_, words) in cases.items()}

@@ -25,12 +25,12 @@ def data_fingerprint():
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory):
     """The script run twice with the same seed on a small synthetic monthly CSV, from another folder."""
-    from conftest import _run
+    from conftest import run_script
 
     folder = tmp_path_factory.mktemp("lstm")
     csv = write_monthly_csv(folder / "tiny.csv", n_months=72)
     before = data_fingerprint()
-    runs = [_run(SCRIPT, "--csv", csv, "--output-dir", folder / f"run{i}", *TINY, cwd=folder) for i in (1, 2)]
+    runs = [run_script(SCRIPT, "--csv", csv, "--output-dir", folder / f"run{i}", *TINY, cwd=folder) for i in (1, 2)]
     assert data_fingerprint() == before
     return folder, runs
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from conftest import _run, assert_clean_failure, read_metrics
+from conftest import run_script, assert_clean_failure, read_metrics
 
 from utils import text as text_utils
 
@@ -46,7 +46,7 @@ def tiny_runs(tmp_path_factory):
 
     def run(name):
         cwd = None if name == "first" else folder  # the second also checks paths from elsewhere
-        return _run(SCRIPT, "--text", text_path, "--prompt", PROMPT, "--output-dir", runs[name], *TINY_FLAGS, cwd=cwd)
+        return run_script(SCRIPT, "--text", text_path, "--prompt", PROMPT, "--output-dir", runs[name], *TINY_FLAGS, cwd=cwd)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(zip(runs, pool.map(run, runs)))

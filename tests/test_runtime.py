@@ -42,10 +42,12 @@ def test_positive_float_rejects_zero_and_text():
             cli.positive_float(text)
 
 
-def test_output_dir_is_created_under_outputs_and_never_inside_data(tmp_path):
+def test_output_dir_is_created_under_outputs_and_never_inside_data(tmp_path, monkeypatch):
     assert paths.output_dir("case", tmp_path / "out") == (tmp_path / "out").resolve()
     assert (tmp_path / "out").is_dir()
-    assert paths.output_dir("unit-test-case").parent == paths.OUTPUTS_DIR
+    monkeypatch.setattr(paths, "OUTPUTS_DIR", tmp_path / "outputs")
+    assert paths.output_dir("some-case") == tmp_path / "outputs" / "some-case"
+    assert (tmp_path / "outputs" / "some-case").is_dir()
     with pytest.raises(BadInputError, match="inside data/"):
         paths.output_dir("case", paths.DATA_DIR / "sub")
 
