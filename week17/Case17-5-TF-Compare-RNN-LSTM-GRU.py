@@ -60,16 +60,19 @@ print(f"Case 17-5 (compare cells): seeds {seeds}{' (quick)' if args.quick else '
 # Same data, same test period, same scaling and windows as the case scripts, and each task keeps
 # its case's training budget, so the only thing that changes between runs is the cell.
 tasks = [
-    # task, units, epochs, batch size, learning rate
-    (milk_task(window=12), 16, 50, 16, 1e-3),
-    (temperature_task(window=14), 32, 20, 128, 3e-3),
+    # each task keeps its case's settings; validation_split as in the case (0 = none)
+    dict(data=milk_task(window=12), units=16, epochs=50, batch_size=16, learning_rate=1e-3, validation_split=0.1),
+    dict(data=temperature_task(window=14), units=32, epochs=20, batch_size=128, learning_rate=3e-3, validation_split=0.0),
 ]
+prepared_tasks = [settings["data"] for settings in tasks]
 if args.quick:
-    tasks = [(task, units, max(1, epochs // 3), batch, lr) for task, units, epochs, batch, lr in tasks]
+    for settings in tasks:
+        settings["epochs"] = max(1, settings["epochs"] // 3)
 
-for task, units, epochs, batch, lr in tasks:
+for settings in tasks:
+    task = settings["data"]
     print(f"\n[1] {task.name}: train X {task.X_train.shape}, test X {task.X_test.shape} (samples, window, features); "
-          f"{units} units, {epochs} epochs, batch {batch}, Adam {lr:g}")
+          f"{settings['units']} units, {settings['epochs']} epochs, batch {settings['batch_size']}, Adam {settings['learning_rate']:g}")
 
 # %% Step 2: parameters, by formula and by Keras
 # Keras is imported only now: loading it takes a few seconds, and the flags and data are already checked.
@@ -87,11 +90,11 @@ def build_model(cell_name, units, input_shape, learning_rate):
 
 
 print(f"\n[2] Keras {keras.__version__} on the {backend_name()} backend. Recurrent-layer parameters:")
-for task, units, _, _, _ in tasks:
-    features = task.X_train.shape[2]
+for settings in tasks:
+    task, units = settings["data"], settings["units"]
     for cell_name in CELL_TYPES:
         layer = build_model(cell_name, units, task.X_train.shape[1:], 1e-3).layers[0]
-        print(f"  {task.name:>12}: {cells.param_formula(cell_name, units, features):<42} (Keras: {layer.count_params()})")
+        print(f"  {task.name:>12}: {cells.param_formula(cell_name, units, task.X_train.shape[2]):<42} (Keras: {layer.count_params()})")
 # An LSTM has 4 weight blocks (3 gates + candidate), a GRU 3 (2 gates + candidate), a SimpleRNN 1.
 
 
@@ -110,14 +113,16 @@ class EpochTimer(keras.callbacks.Callback):
 
 # %% Step 3: train every cell on every task with every seed
 results = []  # one row per (task, cell, seed)
-for task, units, epochs, batch, lr in tasks:
+for settings in tasks:
+    task = settings["data"]
     for cell_name in CELL_TYPES:
         for seed in seeds:
             set_seed(seed)
-            model = build_model(cell_name, units, task.X_train.shape[1:], lr)
+            model = build_model(cell_name, settings["units"], task.X_train.shape[1:], settings["learning_rate"])
             timer = EpochTimer()
             fit_started = time.perf_counter()
-            model.fit(task.X_train, task.y_train, epochs=epochs, batch_size=batch, verbose=0, callbacks=[timer])
+            model.fit(task.X_train, task.y_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
+                      validation_split=settings["validation_split"], verbose=0, callbacks=[timer])
             fit_seconds = time.perf_counter() - fit_started
             forecast = task.to_real_units(model.predict(task.X_test, verbose=0)[:, 0])
             results.append({
@@ -142,7 +147,7 @@ table["rmse_sd"] = table["rmse_sd"].fillna(0.0)  # one seed has no spread
 table.to_csv(out_dir / "comparison.csv", index=False, float_format="%.4f")
 
 lines = ["| task | model | parameters (whole model) | s/epoch | fit s | test RMSE (mean ± sd) |", "| --- | --- | ---: | ---: | ---: | --- |"]
-for task, *_ in tasks:
+for task in prepared_tasks:
     for row in table[table.task == task.name].itertuples():
         lines.append(f"| {task.name} | {row.cell} | {row.params} | {row.seconds_per_epoch:.3f} | {row.fit_seconds:.1f} | "
                      f"{row.rmse_mean:.3f} ± {row.rmse_sd:.3f} {task.unit} |")
@@ -160,12 +165,12 @@ metrics.write_metrics(out_dir / "metrics.json", {
                        "rmse_mean": row.rmse_mean, "rmse_sd": row.rmse_sd}
             for row in table[table.task == task.name].itertuples()
         } | {"baselines": {name: {"rmse": metrics.rmse(task.actual, f)} for name, f in task.baselines.items()}}
-        for task, *_ in tasks
+        for task in prepared_tasks
     },
 })
 
 # %% Step 5: the bar chart
-fig = plotting.plot_comparison(table, [(task.name, task.unit, {n: metrics.rmse(task.actual, f) for n, f in task.baselines.items()}) for task, *_ in tasks])
+fig = plotting.plot_comparison(table, [(task.name, task.unit, {n: metrics.rmse(task.actual, f) for n, f in task.baselines.items()}) for task in prepared_tasks])
 plotting.save_figure(fig, out_dir / "comparison.png", show=not args.no_show)
 
 print(f"\nDone in {time.perf_counter() - run_started:.1f} s. Outputs in {out_dir}")
