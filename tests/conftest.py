@@ -1,5 +1,6 @@
 """Shared test helpers: run a case script end to end, and write small synthetic data sets."""
 
+import hashlib
 import json
 import os
 import subprocess
@@ -28,6 +29,16 @@ def run_script(script_name, *args, cwd=None, timeout=300):
 def run_case():
     """A function: run_case("Case17-2-....py", "--epochs", 2, ...) -> CompletedProcess."""
     return run_script
+
+
+def data_fingerprint():
+    """A hash of every file in data/, to prove the scripts never write there."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO_ROOT / "data").rglob("*")):
+        digest.update(str(path).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def read_metrics(folder):

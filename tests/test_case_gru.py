@@ -1,7 +1,6 @@
 """Case 17-3 (GRU) end to end: outputs, gap filling, determinism, save and reload, bad input;
 and the day-of-year features it feeds the network."""
 
-import hashlib
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO_ROOT, assert_clean_failure, read_metrics, write_daily_csv, write_monthly_csv
+from conftest import assert_clean_failure, data_fingerprint, read_metrics, write_daily_csv, write_monthly_csv
 from utils.features import day_of_year_features
 
 SCRIPT = "Case17-3-TF-GatedRecurrentUnitNetworks.py"
@@ -18,16 +17,6 @@ DROPPED = (200, 450)  # one missing day among the training days, one among the t
 WINDOW = 7
 TINY = ["--epochs", "2", "--units", "4", "--window", str(WINDOW), "--batch-size", "64", "--no-show"]
 OUTPUTS = ("loss.png", "forecast.png", "series.png", "gates.png", "model.keras", "metrics.json", "predictions.csv")
-
-
-def data_fingerprint():
-    """A hash of every file in data/, to prove the scripts never write there."""
-    digest = hashlib.sha256()
-    for path in sorted((REPO_ROOT / "data").rglob("*")):
-        digest.update(str(path).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def next_day_prediction(stdout):

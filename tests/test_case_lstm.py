@@ -1,25 +1,14 @@
 """Case 17-2 (LSTM) end to end: outputs, determinism, save and reload, and bad input."""
 
-import hashlib
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO_ROOT, assert_clean_failure, read_metrics, write_monthly_csv
+from conftest import REPO_ROOT, assert_clean_failure, data_fingerprint, read_metrics, write_monthly_csv
 
 SCRIPT = "Case17-2-TF-LongShortTerm-Memory-LSTM-RNN.py"
 TINY = ["--epochs", "3", "--units", "4", "--no-show"]
-
-
-def data_fingerprint():
-    """A hash of every file in data/, to prove the scripts never write there."""
-    digest = hashlib.sha256()
-    for path in sorted((REPO_ROOT / "data").rglob("*")):
-        digest.update(str(path).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -45,6 +45,13 @@ def test_the_scaler_sees_only_training_values():
     assert np.allclose(windows.unscale(scaler, windows.scale(scaler, values)), values, equal_nan=True)
 
 
+def test_shortest_series_leaves_enough_steps_before_the_test_set():
+    n = windows.shortest_series(365)
+    assert n - windows.test_size(n) >= 365
+    assert (n - 1) - windows.test_size(n - 1) < 365  # and no shorter series would do
+    assert windows.shortest_series(124) == 155  # 155 - 31 test steps = 124
+
+
 def test_check_length_names_what_is_needed():
     windows.check_length(50, 40, "a window")
     with pytest.raises(BadInputError, match="30 points but a window of 12 needs at least 40"):

@@ -37,6 +37,15 @@ def test_size(n, test_fraction=0.2):
     return n - int(n * (1 - test_fraction))
 
 
+def shortest_series(steps_before_test, test_fraction=0.2):
+    """The length of the shortest series that still has `steps_before_test` steps before
+    its test set (the last `test_fraction` of it, as `test_size` counts it)."""
+    n = steps_before_test
+    while n - test_size(n, test_fraction) < steps_before_test:
+        n += 1
+    return n
+
+
 def check_length(n_points, needed, what):
     """Raise `BadInputError` when a series of `n_points` is shorter than `needed`."""
     if n_points < needed:

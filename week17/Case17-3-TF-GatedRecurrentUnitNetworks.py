@@ -34,7 +34,6 @@ if REPO_ROOT is None:
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-import itertools
 import time
 
 import numpy as np
@@ -105,7 +104,7 @@ MIN_TRAIN_WINDOWS = 30
 days_before_test = max(SEASON, args.window + MIN_TRAIN_WINDOWS)
 windows.check_length(
     len(values),
-    needed=next(n for n in itertools.count(days_before_test) if n - windows.test_size(n) >= days_before_test),
+    needed=windows.shortest_series(days_before_test),
     what=f"--window {args.window}, a year of history for 'same day last year' and {MIN_TRAIN_WINDOWS} training windows, "
          "before the last 20 % kept for testing,",
 )
