@@ -1,5 +1,6 @@
 """utils.cli, utils.paths, utils.errors, utils.plotting and utils.runtime: the scripts' plumbing."""
 
+import os
 import subprocess
 import sys
 
@@ -77,3 +78,10 @@ def test_other_errors_keep_their_traceback():
     code = "from utils.errors import exit_cleanly_on_bad_input\nexit_cleanly_on_bad_input()\nraise KeyError('bug')"
     result = subprocess.run([sys.executable, "-c", code], cwd=paths.REPO_ROOT, capture_output=True, text=True)
     assert result.returncode == 1 and "Traceback" in result.stderr
+
+
+def test_a_console_that_cannot_show_a_symbol_gets_a_question_mark_not_a_crash():
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    result = subprocess.run([sys.executable, "-c", "import utils; print('∂loss/∂x ‖ 5 °C')"], cwd=paths.REPO_ROOT, capture_output=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode("cp1252").strip() == "?loss/?x ? 5 °C"
