@@ -85,3 +85,10 @@ def test_a_console_that_cannot_show_a_symbol_gets_a_question_mark_not_a_crash():
     result = subprocess.run([sys.executable, "-c", "import utils; print('∂loss/∂x ‖ 5 °C')"], cwd=paths.REPO_ROOT, capture_output=True, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode("cp1252").strip() == "?loss/?x ? 5 °C"
+
+
+def test_inside_an_interactive_kernel_the_kernels_argv_is_ignored(monkeypatch):
+    # An IDE's interactive window runs cells in a Jupyter kernel whose sys.argv is its own.
+    monkeypatch.setattr(sys, "argv", ["/env/lib/ipykernel_launcher.py", "--f=/tmp/kernel-1234.json"])
+    args = cli.parse_flags(make_parser())
+    assert (args.window, args.epochs, args.no_show) == (12, 5, False)
