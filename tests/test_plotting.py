@@ -1,0 +1,53 @@
+"""utils.plotting: every figure function draws real-unit data and saves a PNG without a display."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from utils import plotting
+
+
+def saved(fig, tmp_path, name):
+    path = plotting.save_figure(fig, tmp_path / name, show=False)
+    return path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_plot_loss_draws_training_and_validation(tmp_path):
+    history = SimpleNamespace(history={"loss": [3.0, 2.0, 1.5], "val_loss": [3.2, 2.5, 2.4]}, model=SimpleNamespace(loss="mse"))
+    fig = plotting.plot_loss(history)
+    assert [line.get_label() for line in fig.axes[0].get_lines()] == ["training", "validation"]
+    assert list(fig.axes[0].get_lines()[1].get_ydata()) == [3.2, 2.5, 2.4]
+    assert saved(fig, tmp_path, "loss.png")
+
+
+def test_forecast_and_future_plots_keep_real_units(tmp_path):
+    series = pd.Series(np.arange(24.0) + 500, index=pd.date_range("2000-01-01", periods=24, freq="MS"))
+    dates = pd.date_range("2002-01-01", periods=3, freq="MS")
+    fig = plotting.plot_forecast(series, dates, [524.0, 525.0, 526.0], {"model": [523.0, 525.5, 527.0]}, "pounds per cow", "t")
+    assert fig.axes[0].get_ylabel() == "pounds per cow"
+    assert max(fig.axes[0].get_lines()[0].get_ydata()) == 523.0  # not scaled to 0..1
+    assert saved(fig, tmp_path, "forecast.png")
+    fig = plotting.plot_future(series, dates, [524.0, 525.0, 526.0], "pounds per cow", "t")
+    assert len(fig.axes[0].get_lines()) == 3  # data, forecast, and the line where the data ends
+    assert saved(fig, tmp_path, "future.png")
+
+
+def test_series_cycle_and_period_plots(tmp_path):
+    index = pd.date_range("2001-01-01", periods=800, freq="D")
+    series = pd.Series(10 + 5 * np.cos(2 * np.pi * np.arange(800) / 365.25), index=index)
+    assert saved(plotting.plot_series_and_cycle(series, "°C", "t"), tmp_path, "series.png")
+    fig = plotting.plot_period(index[:10], np.ones(10), {"GRU": np.ones(10) * 2}, "°C", "t")
+    assert fig.axes[0].get_ylabel() == "°C"
+    assert saved(fig, tmp_path, "period.png")
+
+
+def test_plot_comparison_has_three_charts_per_task(tmp_path):
+    table = pd.DataFrame({
+        "task": ["milk"] * 3, "cell": ["SimpleRNN", "LSTM", "GRU"], "params": [305, 1169, 929],
+        "seconds_per_epoch": [0.03, 0.04, 0.04], "rmse_mean": [6.8, 6.5, 6.6], "rmse_sd": [0.1, 0.01, 0.05],
+    })
+    fig = plotting.plot_comparison(table, [("milk", "pounds per cow", {"seasonal naive": 15.7})])
+    assert len(fig.axes) == 3
+    assert [t.get_text() for t in fig.axes[2].get_xticklabels()] == ["SimpleRNN", "LSTM", "GRU"]
+    assert saved(fig, tmp_path, "comparison.png")
