@@ -216,54 +216,59 @@ def first_nan_epoch(losses):
 CELL_COLORS = {"SimpleRNN": "tab:red", "LSTM": "tab:blue", "GRU": "tab:green"}
 
 
-def plot_gradient_norms(profiles, title):
-    """Gradient norm per input time step on a log scale, one colour per cell.
+def line_style(variant):
+    """Colour by cell type, dotted for a variant such as "LSTM, gates open"."""
+    cell = variant.split(",")[0]
+    return {"color": CELL_COLORS.get(cell), "linestyle": ":" if "," in variant else "-"}
 
-    profiles: {cell name: {curve label: norms of shape (timesteps,)}}, e.g.
-    {"LSTM": {"fresh": ..., "trained": ...}}; the first curve of each cell is dashed,
-    the others solid. Time steps are drawn from 1 (the first input) to T.
+
+def plot_gradient_norms(profiles, title):
+    """Gradient norm per input time step on a log scale: one panel per curve kind, one line per variant.
+
+    profiles: {variant name: {panel label: norms of shape (timesteps,)}}, e.g.
+    {"LSTM": {"fresh": ..., "after training": ...}, "LSTM, gates open": {...}}. A variant named
+    "<cell>, <what>" is drawn dotted in its cell's colour. Time steps go from 1 (the first input) to T.
     """
     from utils.plotting import plt
 
-    fig, ax = plt.subplots(figsize=(9, 5))
-    for cell, curves in profiles.items():
-        color = CELL_COLORS.get(cell)
-        for index, (label, norms) in enumerate(curves.items()):
-            norms = np.asarray(norms, dtype=np.float64)
+    panels = list(next(iter(profiles.values())))
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 5), sharey=True, squeeze=False)
+    for ax, panel in zip(axes[0], panels):
+        for variant, curves in profiles.items():
+            norms = np.asarray(curves[panel], dtype=np.float64)
             steps = np.arange(1, len(norms) + 1)
-            ax.plot(steps, np.where(norms > 0, norms, np.nan), color=color,
-                    linestyle="--" if index == 0 else "-", linewidth=1.2 if index == 0 else 2.0,
-                    label=f"{cell}, {label}")
+            ax.plot(steps, np.where(norms > 0, norms, np.nan), linewidth=2, label=variant, **line_style(variant))
             if (norms == 0).any() and (norms > 0).any():  # float32 underflow: log(0) cannot be drawn
                 first_drawn = int(np.argmax(norms > 0))
-                ax.annotate(f"{cell}, {label}: exactly 0 before t={first_drawn + 1}", (steps[first_drawn], norms[first_drawn]),
-                            textcoords="offset points", xytext=(8, 2), color=color, fontsize=8)
-    ax.set_yscale("log")
-    ax.set_xlabel("input time step t (1 = the first value, the one the label depends on)")
-    ax.set_ylabel("mean ‖∂loss/∂x_t‖ (log scale)")
-    ax.set_title(title)
-    ax.legend(fontsize=8, ncol=2)
-    ax.grid(True, which="major", alpha=0.3)
+                ax.annotate(f"{variant}: exactly 0 before t={first_drawn + 1}", (steps[first_drawn], norms[first_drawn]),
+                            textcoords="offset points", xytext=(8, 2), color=line_style(variant)["color"], fontsize=8)
+        ax.set_yscale("log")
+        ax.set_xlabel("input time step t (1 = the value the label depends on)")
+        ax.set_title(panel)
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0][0].set_ylabel("mean ‖∂loss/∂x_t‖ (log scale)")
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(title)
     return fig
 
 
 def plot_accuracy_by_length(lengths, accuracies, chance=0.5, title="Test accuracy"):
-    """Test accuracy against sequence length T, one line per cell, with chance level marked.
+    """Test accuracy against sequence length T, one line per variant, with chance level marked.
 
-    lengths: the T values; accuracies: {cell name: [accuracy for each T]}.
+    lengths: the T values; accuracies: {variant name: [accuracy for each T]}.
     """
     from utils.plotting import plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for cell, values in accuracies.items():
-        ax.plot(lengths, values, marker="o", linewidth=2, color=CELL_COLORS.get(cell), label=cell)
-    ax.axhline(chance, color="0.3", linestyle=":", linewidth=1.5, label=f"chance ({chance:g})")
+    for variant, values in accuracies.items():
+        ax.plot(lengths, values, marker="o", linewidth=2, label=variant, **line_style(variant))
+    ax.axhline(chance, color="0.3", linestyle="--", linewidth=1, label=f"chance ({chance:g})")
     ax.set_xticks(list(lengths))
     ax.set_ylim(min(0.4, chance - 0.1), 1.03)
     ax.set_xlabel("sequence length T (the answer is at step 1, then T-1 steps of noise)")
     ax.set_ylabel("test accuracy")
     ax.set_title(title)
-    ax.legend()
+    ax.legend(fontsize=8)
     ax.grid(True, alpha=0.3)
     return fig
 

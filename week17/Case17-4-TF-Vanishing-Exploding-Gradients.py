@@ -10,7 +10,8 @@ The data: made up, so we know exactly where the answer is. Every sequence starts
 
 What this case teaches, step by step:
   1. make the recall task and look at one sequence;
-  2. build a SimpleRNN, an LSTM and a GRU with the same number of units;
+  2. build a SimpleRNN, an LSTM and a GRU with the same number of units, and the LSTM and
+     GRU once more with their memory gate open from the start ("gates open");
   3. vanishing gradients, measured: how much the loss "feels" each input step, ‖∂loss/∂x_t‖,
      for freshly initialised cells over a long sequence;
   4. long-term memory, measured: train each cell on the recall task for several lengths T;
@@ -21,7 +22,7 @@ What this case teaches, step by step:
 
 Run it:   python week17/Case17-4-TF-Vanishing-Exploding-Gradients.py
 Flags:    --help lists them all; --quick runs a small version in seconds;
-          try --gate-bias 3 to start the gated cells "remembering" and see what changes.
+          --gate-bias sets how open the "gates open" variants start (default 3).
 Debug it: set a breakpoint on any line below, or run it cell by cell (# %% markers).
 """
 
@@ -58,7 +59,7 @@ parser.add_argument("--timesteps", type=cli.positive_int, default=100, help="len
 cli.add_training_flags(parser, epochs=20, units=32)
 parser.add_argument("--samples", type=cli.positive_int, default=1024, help="training sequences per recall length (default: %(default)s)")
 parser.add_argument("--batch-size", type=cli.positive_int, default=32, help="sequences per gradient step (default: %(default)s)")
-parser.add_argument("--gate-bias", type=float, default=None, help="start the LSTM's forget gate and the GRU's update gate at sigmoid(B) instead of Keras's defaults; try 3 (default: Keras's)")
+parser.add_argument("--gate-bias", type=float, default=3.0, help="the 'gates open' variants start the LSTM's forget gate and the GRU's update gate at sigmoid(B) (default: %(default)s, i.e. 0.95)")
 parser.add_argument("--quick", action="store_true", help="a small, fast version: two recall lengths, fewer sequences and epochs")
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
@@ -73,7 +74,15 @@ n_grad = 128 if args.quick else 256  # sequences the gradient norms are averaged
 recall_lengths = sorted({t for t in (min(10, args.timesteps), args.timesteps // 2, args.timesteps) if t >= 1})
 if args.quick:
     recall_lengths = sorted({recall_lengths[0], args.timesteps})
-CELL_NAMES = ("SimpleRNN", "LSTM", "GRU")
+# The variants compared: the three cells as Keras builds them, and the two gated cells once more
+# with their memory gate open at the start: forget gate (LSTM) or update gate (GRU) = sigmoid(--gate-bias).
+VARIANTS = {  # name: (Keras layer, starting bias of the memory gate; None = Keras's default)
+    "SimpleRNN": ("SimpleRNN", None),
+    "LSTM": ("LSTM", None),
+    "GRU": ("GRU", None),
+    "LSTM, gates open": ("LSTM", args.gate_bias),
+    "GRU, gates open": ("GRU", args.gate_bias),
+}
 SOLVED = 0.98  # validation accuracy at which a recall run stops early: the task is solved
 
 out_dir = paths.output_dir(CASE, args.output_dir)
@@ -106,28 +115,29 @@ set_seed(args.seed)  # same seed, same numbers: initial weights and shuffling al
 print(f"\n[2] Keras {keras.__version__} on the {backend_name()} backend, seed {args.seed}")
 
 
-def build_model(cell_name, timesteps, name):
+def build_model(variant, timesteps):
     """Input (T, 1) -> one recurrent layer -> Dense(1, sigmoid): the probability that the label is 1."""
+    cell_name, gate_bias = VARIANTS[variant]
     options = {}
-    if args.gate_bias is not None and cell_name != "SimpleRNN":
-        options["bias_initializer"] = grads.memory_gate_bias(cell_name, args.units, args.gate_bias)
+    if gate_bias is not None:
+        options["bias_initializer"] = grads.memory_gate_bias(cell_name, args.units, gate_bias)
         if cell_name == "LSTM":
             options["unit_forget_bias"] = False  # else Keras overwrites the forget bias with 1
     recurrent = getattr(keras.layers, cell_name)(args.units, **options)
     model = keras.Sequential(
         [keras.Input(shape=(timesteps, 1)), recurrent, keras.layers.Dense(1, activation="sigmoid")],
-        name=name,
+        name=f"{variant.replace(', ', '_').replace(' ', '_').lower()}_T{timesteps}",
     )
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
 
 # The long models are measured fresh (Step 3), trained (Step 4), and measured again (Step 5).
-long_models = {cell: build_model(cell, args.timesteps, f"{cell.lower()}_T{args.timesteps}") for cell in CELL_NAMES}
-for cell, model in long_models.items():
-    print(f"  {cells.param_formula(cell, args.units, 1):<32} (Keras counts {model.layers[0].count_params()}; +{args.units + 1} for the Dense layer)")
-if args.gate_bias is not None:
-    print(f"  --gate-bias {args.gate_bias:g}: LSTM forget gate and GRU update gate start at sigmoid({args.gate_bias:g}) = {1 / (1 + math.exp(-args.gate_bias)):.3f}")
+long_models = {variant: build_model(variant, args.timesteps) for variant in VARIANTS}
+for cell in ("SimpleRNN", "LSTM", "GRU"):
+    print(f"  {cells.param_formula(cell, args.units, 1):<32} (Keras counts {long_models[cell].layers[0].count_params()}; +{args.units + 1} for the Dense layer)")
+print(f"  'gates open': the LSTM's forget gate and the GRU's update gate start at sigmoid({args.gate_bias:g}) = "
+      f"{1 / (1 + math.exp(-args.gate_bias)):.3f} (Keras's defaults: 0.731 and 0.5); same parameter counts")
 
 # %% Step 3: vanishing gradients, measured on fresh cells
 # Backpropagation through time applies the chain rule once per step:
@@ -137,16 +147,16 @@ if args.gate_bias is not None:
 # above 1, it grows (it explodes). We measure the result directly: the loss's gradient
 # with respect to every input step, averaged over n_grad sequences.
 bce = keras.losses.binary_crossentropy  # the per-sample loss (the function, not the class)
-fresh_norms = {cell: grads.input_gradient_norms(model, X_long, y_long, bce) for cell, model in long_models.items()}
+fresh_norms = {variant: grads.input_gradient_norms(model, X_long, y_long, bce) for variant, model in long_models.items()}
 
 
 def gradient_table(norms_by_cell, extra=None):
     """One row per cell: the gradient norm at the first and the last step, and their ratio."""
     mid = args.timesteps // 2
-    lines = [f"{'cell':<10}{'‖∂L/∂x_1‖':>12}{f'‖∂L/∂x_{mid + 1}‖':>13}{f'‖∂L/∂x_{args.timesteps}‖':>13}{'first/last':>12}"
+    lines = [f"{'cell':<18}{'‖∂L/∂x_1‖':>12}{f'‖∂L/∂x_{mid + 1}‖':>13}{f'‖∂L/∂x_{args.timesteps}‖':>13}{'first/last':>12}"
              + (f"{'(fresh)':>12}" if extra else "")]
     for cell, norms in norms_by_cell.items():
-        row = f"{cell:<10}{norms[0]:>12.2e}{norms[mid]:>13.2e}{norms[-1]:>13.2e}{grads.gradient_ratio(norms):>12.1e}"
+        row = f"{cell:<18}{norms[0]:>12.2e}{norms[mid]:>13.2e}{norms[-1]:>13.2e}{grads.gradient_ratio(norms):>12.1e}"
         lines.append(row + (f"{grads.gradient_ratio(extra[cell]):>12.1e}" if extra else ""))
     return "\n".join(lines)
 
@@ -157,7 +167,7 @@ print(gradient_table(fresh_norms))
 # LSTM keeps sigmoid(1) = 73 % of its cell state per step (Keras's forget-gate bias is 1),
 # and 0.73^99 is about 3e-14; a fresh GRU keeps sigmoid(0) = 50 % of its state per step.
 # The SimpleRNN's recurrent matrix starts orthogonal (it keeps the size of a vector), so
-# only tanh' < 1 shrinks its factors.
+# only tanh' < 1 shrinks its factors. With the gates open, 0.95^99 is about 6e-3: far less shrinking.
 
 # %% Step 4: long-term memory, measured: train every cell at every length T
 # Same units, same data, same optimizer (Adam, learning rate 0.01) and the same budget of
@@ -166,14 +176,14 @@ print(gradient_table(fresh_norms))
 # The lecture expects the SimpleRNN to fall to chance as T grows while LSTM and GRU hold.
 # Compare with the table below: a cell can only learn to use step 1 if some gradient from
 # step 1 reaches its weights, and Step 3 measured how much does at the start.
-accuracy = {cell: {} for cell in CELL_NAMES}
-epochs_used = {cell: {} for cell in CELL_NAMES}
-fit_seconds = {cell: {} for cell in CELL_NAMES}
+accuracy = {variant: {} for variant in VARIANTS}
+epochs_used = {variant: {} for variant in VARIANTS}
+fit_seconds = {variant: {} for variant in VARIANTS}
 print(f"\n[4] training on the recall task (at most {args.epochs} epochs, stop at validation accuracy {SOLVED})")
 for T in recall_lengths:
     X_train, y_train, X_test, y_test = tasks[T]
-    for cell in CELL_NAMES:
-        model = long_models[cell] if T == args.timesteps else build_model(cell, T, f"{cell.lower()}_T{T}")
+    for cell in VARIANTS:
+        model = long_models[cell] if T == args.timesteps else build_model(cell, T)
         stop = grads.stop_when_accuracy_reaches(model, SOLVED)
         started = time.perf_counter()
         history = model.fit(X_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
@@ -182,18 +192,18 @@ for T in recall_lengths:
         epochs_used[cell][T] = len(history.history["loss"])
         accuracy[cell][T] = float(model.evaluate(X_test, y_test, verbose=0)[1])
         solved = f"solved at epoch {stop.stopped_at}" if stop.stopped_at else "not solved"
-        print(f"  T={T:<4} {cell:<10} test accuracy {accuracy[cell][T]:.3f}   "
+        print(f"  T={T:<4} {cell:<18} test accuracy {accuracy[cell][T]:.3f}   "
               f"({epochs_used[cell][T]} epochs, {solved}, {fit_seconds[cell][T]:.1f} s)")
 
 print("\ntest accuracy (chance = 0.5):")
-print(f"{'cell':<10}" + "".join(f"{'T=' + str(T):>9}" for T in recall_lengths))
-for cell in CELL_NAMES:
-    print(f"{cell:<10}" + "".join(f"{accuracy[cell][T]:>9.3f}" for T in recall_lengths))
+print(f"{'cell':<18}" + "".join(f"{'T=' + str(T):>9}" for T in recall_lengths))
+for cell in VARIANTS:
+    print(f"{cell:<18}" + "".join(f"{accuracy[cell][T]:>9.3f}" for T in recall_lengths))
 
 # %% Step 5: the gradients after training, and what the gates learned
 # The long models were trained in Step 4. A model that solved the task must have learned to
 # let step 1 reach the output, so its gradient at step 1 should no longer be tiny.
-trained_norms = {cell: grads.input_gradient_norms(model, X_long, y_long, bce) for cell, model in long_models.items()}
+trained_norms = {variant: grads.input_gradient_norms(model, X_long, y_long, bce) for variant, model in long_models.items()}
 print(f"\n[5] after training, T = {args.timesteps} (last column: the same ratio when fresh)")
 print(gradient_table(trained_norms, extra=fresh_norms))
 # Why gates help: the LSTM's cell state is updated by ADDING, c_t = f_t * c_{t-1} + i_t * g_t,
@@ -206,12 +216,12 @@ print(gradient_table(trained_norms, extra=fresh_norms))
 # gradient measures how much a small nudge to x_t changes the loss, not what is remembered.)
 # The gates' products below are the memory along the additive path: if they stayed near
 # their starting values (0.73 and 0.5 per step), 99 steps multiply them down to ~1e-14 and
-# ~1e-30, and the cell could not have learned the long task. Try --gate-bias 3.
+# ~1e-30, and the cell could not have learned the long task; compare the "gates open" rows.
 sample = X_long[0]
 last_state = cells.run_cell(long_models["SimpleRNN"].layers[0], sample)["hidden_state"][-1]
 print(f"  SimpleRNN hidden state at step {args.timesteps} on one sequence: "
       f"{np.mean(np.abs(last_state) > 0.99):.0%} of its units saturated (|h| > 0.99, where tanh' < 0.02)")
-for cell, gate in (("LSTM", "forget_gate"), ("GRU", "update_gate")):
+for cell, gate in (("LSTM", "forget_gate"), ("GRU", "update_gate"), ("LSTM, gates open", "forget_gate"), ("GRU, gates open", "update_gate")):
     trace = cells.run_cell(long_models[cell].layers[0], sample)
     kept = np.prod(trace[gate][1:], axis=0)  # per unit: the product of the keep-gate over steps 2..T
     print(f"  {cell} {gate} on one sequence: mean {trace[gate].mean():.3f}; "
@@ -219,13 +229,13 @@ for cell, gate in (("LSTM", "forget_gate"), ("GRU", "update_gate")):
 
 # %% Step 6: visualize the gradients and the memory
 show = not args.no_show
-profiles = {cell: {"fresh": fresh_norms[cell], "trained": trained_norms[cell]} for cell in CELL_NAMES}
+profiles = {variant: {"fresh": fresh_norms[variant], "after training": trained_norms[variant]} for variant in VARIANTS}
 plotting.save_figure(
-    grads.plot_gradient_norms(profiles, f"‖∂loss/∂x_t‖ over a {args.timesteps}-step sequence (dashed: fresh, solid: trained)"),
+    grads.plot_gradient_norms(profiles, f"‖∂loss/∂x_t‖ over a {args.timesteps}-step sequence (dotted: gates open)"),
     out_dir / "gradient_norms.png", show,
 )
 plotting.save_figure(
-    grads.plot_accuracy_by_length(recall_lengths, {cell: [accuracy[cell][T] for T in recall_lengths] for cell in CELL_NAMES},
+    grads.plot_accuracy_by_length(recall_lengths, {variant: [accuracy[variant][T] for T in recall_lengths] for variant in VARIANTS},
                                   title=f"Recall the first value: test accuracy ({args.units} units, at most {args.epochs} epochs)"),
     out_dir / "memory.png", show,
 )
@@ -315,10 +325,10 @@ metrics.write_metrics(
     out_dir / "metrics.json",
     {
         "gradient_norms": {cell: {"fresh": log10_summary(fresh_norms[cell]), "trained": log10_summary(trained_norms[cell])}
-                           for cell in CELL_NAMES},
-        "recall_accuracy": {cell: {str(T): accuracy[cell][T] for T in recall_lengths} for cell in CELL_NAMES},
-        "recall_epochs": {cell: {str(T): epochs_used[cell][T] for T in recall_lengths} for cell in CELL_NAMES},
-        "recall_fit_seconds": {cell: {str(T): fit_seconds[cell][T] for T in recall_lengths} for cell in CELL_NAMES},
+                           for cell in VARIANTS},
+        "recall_accuracy": {cell: {str(T): accuracy[cell][T] for T in recall_lengths} for cell in VARIANTS},
+        "recall_epochs": {cell: {str(T): epochs_used[cell][T] for T in recall_lengths} for cell in VARIANTS},
+        "recall_fit_seconds": {cell: {str(T): fit_seconds[cell][T] for T in recall_lengths} for cell in VARIANTS},
         "chance_accuracy": 0.5,
         "exploding": {
             "losses_without_clipping": finite_or_none(losses_plain),
