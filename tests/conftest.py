@@ -46,6 +46,14 @@ def read_metrics(folder):
     return json.loads((Path(folder) / "metrics.json").read_text(encoding="utf-8"))
 
 
+def assert_identical_runs(first_folder, second_folder):
+    """Two runs with the same seed: identical metrics (except the timing) and identical predictions."""
+    first, second = read_metrics(first_folder), read_metrics(second_folder)
+    first.pop("fit_seconds"), second.pop("fit_seconds")
+    assert first == second
+    assert (first_folder / "predictions.csv").read_text() == (second_folder / "predictions.csv").read_text()
+
+
 def assert_clean_failure(result, *words):
     """Bad input: exit code 2, one line on stderr naming the problem, no traceback."""
     assert result.returncode == 2, (result.returncode, result.stdout[-2000:], result.stderr[-2000:])

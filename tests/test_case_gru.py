@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import assert_clean_failure, data_fingerprint, read_metrics, write_daily_csv, write_monthly_csv
+from conftest import assert_identical_runs, assert_clean_failure, data_fingerprint, read_metrics, write_daily_csv, write_monthly_csv
 from utils.features import day_of_year_features
 
 SCRIPT = "Case17-3-TF-GatedRecurrentUnitNetworks.py"
@@ -84,10 +84,7 @@ def test_missing_days_are_filled_named_and_windows_stay_daily(tiny_runs):
 def test_same_seed_gives_identical_numbers(tiny_runs):
     folder, runs = tiny_runs
     assert all(run.returncode == 0 for run in runs)
-    first, second = read_metrics(folder / "run1"), read_metrics(folder / "run2")
-    first.pop("fit_seconds"), second.pop("fit_seconds")
-    assert first == second
-    assert (folder / "run1" / "predictions.csv").read_text() == (folder / "run2" / "predictions.csv").read_text()
+    assert_identical_runs(folder / "run1", folder / "run2")
     assert next_day_prediction(runs[0].stdout) == next_day_prediction(runs[1].stdout)
 
 

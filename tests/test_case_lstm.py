@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO_ROOT, assert_clean_failure, data_fingerprint, read_metrics, write_monthly_csv
+from conftest import assert_identical_runs, REPO_ROOT, assert_clean_failure, data_fingerprint, read_metrics, write_monthly_csv
 
 SCRIPT = "Case17-2-TF-LongShortTerm-Memory-LSTM-RNN.py"
 TINY = ["--epochs", "3", "--units", "4", "--no-show"]
@@ -51,10 +51,7 @@ def test_metrics_json_has_the_documented_keys(tiny_runs):
 def test_same_seed_gives_identical_numbers(tiny_runs):
     folder, runs = tiny_runs
     assert all(run.returncode == 0 for run in runs)
-    first, second = read_metrics(folder / "run1"), read_metrics(folder / "run2")
-    first.pop("fit_seconds"), second.pop("fit_seconds")
-    assert first == second
-    assert (folder / "run1" / "predictions.csv").read_text() == (folder / "run2" / "predictions.csv").read_text()
+    assert_identical_runs(folder / "run1", folder / "run2")
 
 
 def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
