@@ -79,3 +79,45 @@ def test_seasonal_diff_target_is_the_change_minus_last_seasons_change():
 def test_unknown_target_is_refused():
     with pytest.raises(ValueError, match="unknown target"):
         transforms.inputs_and_targets(np.arange(5.0), "log")
+
+
+def test_fixed_test_size_keeps_the_courses_test_periods():
+    assert windows.fixed_test_size(168, course_window=12) == 32  # the milk's last 32 months
+    assert windows.fixed_test_size(3652) == 731  # the temperatures' last 20 % of days
+
+
+def test_validation_size_is_whole_seasons_when_one_fits():
+    assert windows.validation_size(136, season=12) == 24  # 20 % is 27 months: 2 whole years
+    assert windows.validation_size(2921, season=365) == 365
+    assert windows.validation_size(100, season=52) == 20  # no whole season fits: plain 20 %
+    assert windows.validation_size(3) == 1
+
+
+@pytest.mark.parametrize("window", [6, 12, 24])
+def test_the_test_period_does_not_move_with_the_window(window):
+    values = np.arange(168.0)
+    inputs, targets = transforms.inputs_and_targets(values, "seasonal-diff", 12)
+    periods = windows.three_periods(168, windows.fixed_test_size(168, course_window=12), 24)
+    X, y, positions = windows.make_windows(inputs, targets, window)
+    split = windows.split_three(X, y, positions, periods)
+    assert list(split.test_positions) == list(range(136, 168))
+    assert list(split.val_positions) == list(range(112, 136))
+    assert split.train_positions.max() == 111 and len(split.X_train) == len(split.y_train)
+    assert len(split.X_train) + len(split.X_val) + len(split.X_test) == len(X)
+
+
+def test_three_periods_masks_and_sizes():
+    periods = windows.three_periods(100, n_test=20, n_validation=10)
+    assert (periods.n_train, periods.n_validation, periods.n_test) == (70, 10, 20)
+    assert periods.training().sum() == 70 and periods.before_test().sum() == 80
+    with pytest.raises(BadInputError, match="too few"):
+        windows.three_periods(30, n_test=20, n_validation=10)
+
+
+def test_a_window_too_long_for_training_is_one_clear_error():
+    periods = windows.three_periods(168, 32, 24)
+    assert windows.check_window_fits(12, periods, first_input=1, first_target=13) == 112 - 13
+    with pytest.raises(BadInputError, match=r"--window 100 leaves 11 training samples.*use --window 99 or less"):
+        windows.check_window_fits(100, periods, first_input=1, first_target=13)
+    with pytest.raises(BadInputError, match="shorter --season"):
+        windows.check_window_fits(2, periods, first_input=1, first_target=105)

@@ -7,7 +7,7 @@ for the lesson; Case 17-5 needs them ready-made to train several networks on ide
 """
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,11 @@ class ForecastTask:
     actual: np.ndarray  # the test values in real units
     to_real_units: Callable[[np.ndarray], np.ndarray]  # scaled predictions of X_test -> forecasts in real units
     baselines: dict = field(default_factory=dict)  # name -> forecasts of the test steps in real units
+    # The validation period (the stretch just before the test period), scaled like the training
+    # arrays: for early stopping and every other choice. None for a task that has none.
+    X_val: Optional[np.ndarray] = None
+    y_val: Optional[np.ndarray] = None
+    choices: dict = field(default_factory=dict)  # what was chosen on validation, e.g. {"target": ..., "epochs": ...}
 
 
 def milk_task(window=12, target="seasonal-diff", season=12):

@@ -49,3 +49,24 @@ def write_metrics(path, metrics):
         json.dump(tidy(metrics), handle, indent=2)
         handle.write("\n")
     return path
+
+
+def best_by_rmse(scores):
+    """The name with the lowest RMSE in `scores` (name -> score())."""
+    return min(scores, key=lambda name: scores[name]["rmse"])
+
+
+def verdict(model_name, model_rmse, baseline_name, baseline_rmse, unit="", period="the test period"):
+    """One plain sentence: did the model beat the best simple baseline (chosen on validation), and by how much.
+
+    The percentage is relative to the baseline's RMSE: (baseline - model) / baseline.
+    """
+    unit = f" {unit}" if unit else ""
+    reference = f"the best simple baseline chosen on validation ({baseline_name}, RMSE {baseline_rmse:.3f}{unit})"
+    if baseline_rmse <= 0:
+        return f"On {period} {reference} is exact; the {model_name} scored RMSE {model_rmse:.3f}{unit}."
+    gain = 100 * (baseline_rmse - model_rmse) / baseline_rmse
+    if model_rmse < baseline_rmse:
+        return f"On {period} the {model_name} beat {reference} by {gain:.1f} % (RMSE {model_rmse:.3f}{unit})."
+    return (f"On {period} the {model_name} did not beat {reference}: "
+            f"its RMSE {model_rmse:.3f}{unit} is {-gain:.1f} % higher.")

@@ -1,4 +1,15 @@
-"""Cut a series into (samples, window, features) arrays and split them in time order."""
+"""Cut a series into (samples, window, features) arrays and split them in time order.
+
+Three periods, in time order, each a run of time steps (not of windows):
+  training    [0, first_validation)            the network's weights are fitted here;
+  validation  [first_validation, first_test)   every choice is made here (target, epochs, ...);
+  test        [first_test, n)                  scored once, at the end.
+The test period is fixed by the data (`fixed_test_size`), never by the window: a window of
+6 or 24 steps forecasts exactly the same test steps. A sample belongs to the period of the
+step it predicts; its window may reach back into the period before, as a real forecast would.
+"""
+
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.preprocessing import MinMaxScaler
@@ -44,6 +55,111 @@ def shortest_series(steps_before_test, test_fraction=0.2):
     while n - test_size(n, test_fraction) < steps_before_test:
         n += 1
     return n
+
+
+def fixed_test_size(n_steps, test_fraction=0.2, course_window=0):
+    """How many of the last steps of a series of `n_steps` form the test period, whatever --window is.
+
+    The course cut its windows first and tested on the last 20 % of them, so its test period
+    depended on its window. We keep the course's test period for the course's window
+    (`course_window`: 12 for the milk, 32 of 168 months; 0 for the temperatures, 731 of 3652
+    days) and then hold it fixed for every window.
+    """
+    return test_size(n_steps - course_window, test_fraction)
+
+
+def validation_size(n_before_test, season=None, fraction=0.2):
+    """How many steps just before the test period form the validation period.
+
+    About `fraction` of the steps before the test period, rounded down to whole seasons when
+    at least one fits (so every month, or day of the year, counts equally), and at least 1.
+    The milk: 136 months before the test, 20 % is 27, so 2 seasons = 24 months.
+    """
+    n = int(n_before_test * fraction)
+    if season and n >= season:
+        n -= n % season
+    return max(n, 1)
+
+
+class Periods(NamedTuple):
+    """Three periods in time order, as time-step indices (see the module docstring)."""
+
+    n_steps: int
+    first_validation: int
+    first_test: int
+
+    @property
+    def n_train(self):
+        return self.first_validation
+
+    @property
+    def n_validation(self):
+        return self.first_test - self.first_validation
+
+    @property
+    def n_test(self):
+        return self.n_steps - self.first_test
+
+    def before_test(self):
+        """Boolean mask of the steps of training + validation (what a final refit may use)."""
+        return np.arange(self.n_steps) < self.first_test
+
+    def training(self):
+        """Boolean mask of the training steps (what scalers and weights are fitted on)."""
+        return np.arange(self.n_steps) < self.first_validation
+
+
+def three_periods(n_steps, n_test, n_validation):
+    """`Periods` with the last `n_test` steps as test and the `n_validation` steps before them as validation."""
+    if n_test < 1 or n_validation < 1 or n_test + n_validation >= n_steps:
+        raise BadInputError(
+            f"the series has {n_steps} steps, too few for {n_validation} validation and {n_test} test steps "
+            "plus a training period; use a longer series"
+        )
+    return Periods(n_steps, n_steps - n_test - n_validation, n_steps - n_test)
+
+
+class Split(NamedTuple):
+    """Windows split into the three periods by the step each one predicts."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    train_positions: np.ndarray
+    val_positions: np.ndarray
+    test_positions: np.ndarray
+
+
+def split_three(X, y, positions, periods):
+    """Split windows (from `make_windows`) into training, validation and test, in time order. No shuffling."""
+    train = positions < periods.first_validation
+    test = positions >= periods.first_test
+    val = ~train & ~test
+    return Split(X[train], y[train], X[val], y[val], X[test], y[test], positions[train], positions[val], positions[test])
+
+
+def check_window_fits(window, periods, first_input=0, first_target=0, min_train=12, steps="steps"):
+    """Raise one clear `BadInputError` when `window` leaves fewer than `min_train` training samples.
+
+    first_input: the first step where the inputs are defined (1 for differenced inputs);
+    first_target: the first step where the target is defined (season + 1 for "seasonal-diff").
+    The first training sample predicts step max(window + first_input, first_target).
+    """
+    n_train = periods.first_validation - max(window + first_input, first_target)
+    if n_train < min_train:
+        largest = periods.first_validation - min_train - first_input
+        if largest >= 1 and first_target <= periods.first_validation - min_train:
+            fix = f"use --window {largest} or less"
+        else:  # no window is short enough: the target itself starts too late
+            fix = "use a longer series or a shorter --season"
+        raise BadInputError(
+            f"--window {window} leaves {max(n_train, 0)} training samples before the validation period "
+            f"({periods.first_validation} {steps} of training data), at least {min_train} are needed; {fix}"
+        )
+    return n_train
 
 
 def check_length(n_points, needed, what):
