@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from utils.data import calendar_frequency, dates_after, fill_gaps, load_series, regular_dates
+from utils.data import calendar_frequency, dates_after, fill_gaps, load_series, regular_dates, step_kind
 from utils.errors import BadInputError
 from utils.paths import data_file
 
@@ -112,3 +112,43 @@ def test_dates_after_continues_a_regular_index():
     assert list(dates_after(monthly.index, 2)) == list(pd.to_datetime(["1976-01-01", "1976-02-01"]))
     daily, _ = fill_gaps(pd.Series([1.0, 2.0], index=pd.to_datetime(["1990-12-30", "1990-12-31"])))
     assert dates_after(daily.index, 1)[0] == pd.Timestamp("1991-01-01")
+
+
+@pytest.mark.parametrize(
+    "index, kind",
+    [
+        (pd.date_range("2000-01-01", periods=30, freq="D"), "daily"),
+        (pd.date_range("2000-01-01", periods=30, freq="D").delete([3, 10]), "daily"),  # gaps keep the kind
+        (pd.bdate_range("2000-01-03", periods=30), "business-daily"),
+        (pd.bdate_range("2000-01-03", periods=30).delete([4, 9]), "business-daily"),  # holidays keep the kind
+        (pd.date_range("2000-01-03", periods=5, freq="D"), "daily"),  # Monday to Friday of one week: no weekend spanned
+        (pd.date_range("2000-01-02", periods=30, freq="W"), "weekly"),
+        (pd.date_range("2000-01-01", periods=30, freq="MS"), "monthly"),
+        (pd.date_range("2000-01-31", periods=30, freq="ME"), "monthly"),
+        (pd.date_range("2000-01-01", periods=12, freq="QS"), "quarterly"),
+        (pd.date_range("2000-01-01", periods=12, freq="YS"), "yearly"),
+        (pd.date_range("2000-01-01", periods=48, freq="h"), None),
+        (pd.date_range("2000-01-01", periods=30, freq="2D"), None),
+        (pd.DatetimeIndex(["2000-01-01"]), None),
+    ],
+)
+def test_step_kind_names_how_the_dates_step(index, kind):
+    assert step_kind(index) == kind
+
+
+def test_a_business_day_series_has_no_weekend_gaps_and_continues_on_monday():
+    days = pd.bdate_range("2021-01-04", periods=60).delete([10, 30])  # two holidays
+    filled, missing = fill_gaps(pd.Series(np.arange(58.0), index=days))
+    assert missing == [days[0] + pd.offsets.BDay(10), days[0] + pd.offsets.BDay(30)]
+    assert len(filled) == 60 and (filled.index.dayofweek < 5).all()
+    assert filled.index.freqstr == "B"
+    assert filled.iloc[10] == pytest.approx((filled.iloc[9] + filled.iloc[11]) / 2)
+    friday = filled.index[filled.index.dayofweek == 4][-1]
+    monday_after = dates_after(filled.index[: filled.index.get_loc(friday) + 1], 2)
+    assert list(monday_after) == [friday + pd.Timedelta(days=3), friday + pd.Timedelta(days=4)]
+
+
+def test_a_daily_series_with_a_few_weekend_rows_is_told_how_to_become_a_business_day_series():
+    days = pd.bdate_range("2021-01-04", periods=100).append(pd.DatetimeIndex(["2021-01-09"])).sort_values()
+    with pytest.raises(BadInputError, match=r"only 1 date\(s\) fall on a weekend"):
+        fill_gaps(pd.Series(1.0, index=days))
