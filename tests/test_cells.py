@@ -182,3 +182,68 @@ def test_gates_figure_and_table():
     assert f"{trace['forget_gate'][0, 2]:+8.4f}" in lines[2]
     with pytest.raises(ValueError, match="reset_gate"):
         cells.format_gate_table(trace, "reset_gate")
+
+
+def lstm_trace(seed, timesteps=TIMESTEPS):
+    layer = build_with_large_weights(keras.layers.LSTM(UNITS), FEATURES, seed=seed)
+    return cells.run_cell(layer, random_inputs(seed=seed + 1, timesteps=timesteps)[0])
+
+
+def test_gate_table_with_step_labels_and_a_row_limit():
+    trace = lstm_trace(seed=22, timesteps=12)
+    dates = [f"2023-{month:02d}" for month in range(1, 13)]
+    table = cells.format_gate_table(trace, "forget_gate", units=2, step_labels=dates, max_rows=5,
+                                    more_text="... {n} more months in gates.png")
+    lines = table.splitlines()
+    assert lines[1].split()[0] == "step" and "unit 1" in lines[1]
+    assert [line.split()[0] for line in lines[2:7]] == dates[:5]
+    assert f"{trace['forget_gate'][4, 1]:+8.4f}" in lines[6]
+    assert lines[-1] == "... 7 more months in gates.png" and len(lines) == 2 + 5 + 1
+    # Generic wording by default; no cut line when everything fits.
+    assert cells.format_gate_table(trace, "forget_gate", max_rows=10).splitlines()[-1] == "... 2 more time steps not shown"
+    assert len(cells.format_gate_table(trace, "forget_gate", max_rows=12).splitlines()) == 2 + 12
+    assert cells.format_gate_table(trace, "cell_state", step_labels=dates, step_header="month").splitlines()[1].split()[0] == "month"
+    with pytest.raises(ValueError, match="12 time steps"):
+        cells.format_gate_table(trace, "forget_gate", step_labels=dates[:3])
+    with pytest.raises(ValueError, match="max_rows"):
+        cells.format_gate_table(trace, "forget_gate", max_rows=0)
+
+
+def test_gates_figure_labels_colour_bars_and_steps():
+    trace = lstm_trace(seed=24, timesteps=12)
+    dates = [f"2023-{month:02d}" for month in range(1, 13)]
+    fig = cells.gates_figure(trace, units=3, step_labels=dates, xlabel="month")
+    try:
+        heatmaps = [ax for ax in fig.axes if ax.images]
+        colour_bars = [ax for ax in fig.axes if not ax.images]
+        assert len(heatmaps) == len(colour_bars) == len(trace)
+        labels = [bar.get_ylabel() for bar in colour_bars]
+        assert labels.count("gate value: 0 closed, 1 open") == 3  # input, forget, output gates
+        assert labels.count("value") == 3  # candidate, cell_state, hidden_state
+        assert heatmaps[-1].get_xlabel() == "month"
+        tick_labels = [tick.get_text() for tick in heatmaps[-1].get_xticklabels()]
+        assert tick_labels and set(tick_labels) <= set(dates) and tick_labels[0] == dates[0]
+    finally:
+        matplotlib.pyplot.close(fig)
+
+
+def test_gates_figure_before_and_after_training_side_by_side():
+    layer = build_with_large_weights(keras.layers.GRU(UNITS), FEATURES, seed=26)
+    window = random_inputs(seed=27)[0]
+    after = cells.run_cell(layer, window)
+    before = cells.run_cell(build_with_large_weights(keras.layers.GRU(UNITS), FEATURES, seed=28), window)
+    fig = cells.gates_figure(after, trace_before=before, units=2)
+    try:
+        heatmaps = [ax for ax in fig.axes if ax.images]
+        assert len(heatmaps) == 2 * len(after) and len(fig.axes) == 3 * len(after)  # one colour bar per row
+        titles = [ax.get_title(loc="left") for ax in heatmaps]
+        assert titles[:2] == ["update_gate, before training", "update_gate, after training"]
+        np.testing.assert_array_equal(heatmaps[0].images[0].get_array(), before["update_gate"][:, :2].T)
+        np.testing.assert_array_equal(heatmaps[1].images[0].get_array(), after["update_gate"][:, :2].T)
+        # States share one colour scale across the two panels, so colours compare.
+        hidden_before, hidden_after = (ax.images[0] for ax in heatmaps[-2:])
+        assert hidden_before.get_clim() == hidden_after.get_clim()
+    finally:
+        matplotlib.pyplot.close(fig)
+    with pytest.raises(ValueError, match="same"):
+        cells.gates_figure(after, trace_before=lstm_trace(seed=29))
