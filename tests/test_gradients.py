@@ -117,3 +117,162 @@ def test_gradient_ratio_and_first_nan_epoch():
     assert gradients.first_nan_epoch([1.0, 0.5, 0.4]) is None
     assert gradients.first_nan_epoch([1.0, float("inf"), float("nan")]) == 2
     assert gradients.first_nan_epoch([float("nan")]) == 1
+
+
+# ---------------------------------------------------------------------------
+# The adding problem
+# ---------------------------------------------------------------------------
+
+
+def test_adding_task_marks_two_steps_and_adds_their_numbers():
+    X, y = gradients.make_adding_task(2000, 11, np.random.default_rng(5))
+    assert X.shape == (2000, 11, 2) and y.shape == (2000,)
+    assert X.dtype == np.float32 and y.dtype == np.float32
+    values, markers = X[:, :, 0], X[:, :, 1]
+    assert values.min() >= 0.0 and values.max() < 1.0
+    np.testing.assert_array_equal(markers.sum(axis=1), 2)  # exactly two marked steps
+    assert set(np.unique(markers)) == {0.0, 1.0}
+    half = 6  # ceil(11 / 2): one marker in steps 0..5, the other in 6..10
+    assert (markers[:, :half].sum(axis=1) == 1).all() and (markers[:, half:].sum(axis=1) == 1).all()
+    np.testing.assert_allclose(y, (values * markers).sum(axis=1), rtol=1e-6)  # the target is the marked sum
+    # every position in each half is used, so the network cannot learn a fixed position
+    assert set(np.argmax(markers[:, :half], axis=1)) == set(range(half))
+
+
+def test_adding_task_mean_baseline_is_one_sixth():
+    """Always predicting 1.0 scores 1/6 in expectation; remembering only the second number scores 1/12."""
+    X, y = gradients.make_adding_task(200_000, 4, np.random.default_rng(0))
+    assert np.mean((y - 1.0) ** 2) == pytest.approx(gradients.ADDING_MEAN_BASELINE_MSE, rel=0.02)
+    second = (X[:, 2:, 0] * X[:, 2:, 1]).sum(axis=1)
+    assert np.mean((y - (second + 0.5)) ** 2) == pytest.approx(1 / 12, rel=0.02)
+
+
+def test_adding_task_is_reproducible_and_refuses_bad_shapes():
+    a = gradients.make_adding_task(10, 5, np.random.default_rng(1))
+    b = gradients.make_adding_task(10, 5, np.random.default_rng(1))
+    np.testing.assert_array_equal(a[0], b[0])
+    with pytest.raises(ValueError, match="timesteps"):
+        gradients.make_adding_task(10, 1, np.random.default_rng(0))
+
+
+# ---------------------------------------------------------------------------
+# The cell-state path: the product of the forget gates equals dc_T/dc_t from the tape
+# ---------------------------------------------------------------------------
+
+
+def test_keep_gate_path_is_the_reversed_product():
+    gates = np.array([[0.5, 0.9], [0.8, 0.1], [0.25, 1.0]])
+    path = gradients.keep_gate_path({"forget_gate": gates})
+    np.testing.assert_allclose(path, [[0.8 * 0.25, 0.1 * 1.0], [0.25, 1.0], [1.0, 1.0]])
+    with pytest.raises(ValueError, match="update_gate"):
+        gradients.keep_gate_path({"forget_gate": gates}, gate="update_gate")
+
+
+def _lstm_layer(units=4, features=3, forget_bias=None, seed=0):
+    keras.utils.set_random_seed(seed)
+    options = {} if forget_bias is None else {
+        "unit_forget_bias": False, "bias_initializer": gradients.memory_gate_bias("LSTM", units, forget_bias)}
+    layer = keras.layers.LSTM(units, **options)
+    keras.Sequential([keras.Input((None, features)), layer])
+    return layer
+
+
+def _tape_cell_path_jacobian(layer, x, t, hold_gates_fixed):
+    """dc_T/dc_t (0-based t) through Keras's own LSTMCell, by tf.GradientTape.
+
+    The cell is run step by step from zero states. From step t+1 on, with hold_gates_fixed the
+    hidden state fed to the next step is wrapped in tf.stop_gradient: the gates still get the
+    same VALUES, but the tape no longer follows c -> h -> gates, so only the cell path is left.
+    """
+    import tensorflow as tf
+
+    cell = layer.cell
+    units = cell.units
+    h = tf.zeros((1, units))
+    c = tf.zeros((1, units))
+    for s in range(t + 1):  # up to and including step t
+        _, (h, c) = cell(x[None, s], [h, c])
+    c_t = tf.Variable(c)  # the point we differentiate from
+    with tf.GradientTape() as tape:
+        c = tf.identity(c_t)
+        for s in range(t + 1, len(x)):
+            h_in = tf.stop_gradient(h) if hold_gates_fixed else h
+            _, (h, c) = cell(x[None, s], [h_in, c])
+    return tape.jacobian(c, c_t).numpy().reshape(units, units)
+
+
+@pytest.mark.parametrize("forget_bias", [None, 3.0])
+def test_forget_gate_product_equals_the_tapes_cell_path(forget_bias):
+    from utils import cells
+
+    layer = _lstm_layer(forget_bias=forget_bias)
+    x = np.random.default_rng(2).normal(size=(12, 3)).astype(np.float32)
+    trace = cells.run_cell(layer, x)  # the NumPy mirror: its own gates, from the layer's weights
+    path = gradients.keep_gate_path(trace, "forget_gate")
+    for t in (0, 5, 11):
+        jacobian = _tape_cell_path_jacobian(layer, x, t, hold_gates_fixed=True)
+        # with the gates' inputs held fixed, dc_T/dc_t is diagonal, and the diagonal is the product
+        np.testing.assert_allclose(np.diag(jacobian), path[t], rtol=1e-4, atol=1e-7)
+        np.testing.assert_allclose(jacobian - np.diag(np.diag(jacobian)), 0.0, atol=1e-7)
+
+
+def test_the_full_cell_jacobian_also_has_paths_through_h():
+    """Without holding the gates fixed the Jacobian is a full matrix: the product of gates is one path of several."""
+    from utils import cells
+
+    layer = _lstm_layer(seed=3)
+    x = np.random.default_rng(4).normal(size=(6, 3)).astype(np.float32)
+    path = gradients.keep_gate_path(cells.run_cell(layer, x), "forget_gate")
+    full = _tape_cell_path_jacobian(layer, x, 0, hold_gates_fixed=False)
+    off_diagonal = full - np.diag(np.diag(full))
+    assert np.abs(off_diagonal).max() > 1e-4
+    assert not np.allclose(np.diag(full), path[0], rtol=1e-3)
+
+
+# ---------------------------------------------------------------------------
+# Clipping: what clipnorm does to the gradient, and what it does not do to Adam's step
+# ---------------------------------------------------------------------------
+
+
+def _one_step(optimizer, gradient_values):
+    """Apply one update with the given gradients to zero-initialised variables; return the steps taken."""
+    variables = [keras.Variable(np.zeros_like(g)) for g in gradient_values]
+    optimizer.apply_gradients(zip([keras.ops.convert_to_tensor(g) for g in gradient_values], variables))
+    return [-np.asarray(v.numpy()) for v in variables]  # SGD moves against the gradient
+
+
+def test_clipnorm_rescales_each_gradient_above_the_limit_to_norm_one():
+    big = np.full((3, 4), 10.0, np.float32)  # norm 10 * sqrt(12), far above 1
+    small = np.array([0.3, -0.4], np.float32)  # norm 0.5, below 1
+    # SGD with learning rate 1 moves each weight by exactly its (clipped) gradient
+    step_big, step_small = _one_step(keras.optimizers.SGD(learning_rate=1.0, clipnorm=1.0), [big, small])
+    assert np.linalg.norm(step_big) == pytest.approx(1.0, rel=1e-5)  # rescaled to norm 1 ...
+    np.testing.assert_allclose(step_big / np.linalg.norm(step_big), big / np.linalg.norm(big), rtol=1e-5)  # ... same direction
+    np.testing.assert_allclose(step_small, small, rtol=1e-6)  # below the limit: untouched (clipnorm is per tensor)
+
+
+def test_global_clipnorm_rescales_all_gradients_together():
+    big = np.full((3, 4), 10.0, np.float32)
+    small = np.array([0.3, -0.4], np.float32)
+    steps = _one_step(keras.optimizers.SGD(learning_rate=1.0, global_clipnorm=1.0), [big, small])
+    joint = np.sqrt(sum(np.sum(s ** 2) for s in steps))
+    assert joint == pytest.approx(1.0, rel=1e-5)
+    scale = 1.0 / np.sqrt(np.sum(big ** 2) + np.sum(small ** 2))
+    np.testing.assert_allclose(steps[1], small * scale, rtol=1e-5)  # the small one shrinks too
+
+
+def test_clipnorm_does_not_cap_adams_step():
+    """Adam's first step is about learning_rate per weight whatever the gradient's size, clipped or not."""
+    rng = np.random.default_rng(0)
+    direction = rng.normal(size=(50,)).astype(np.float32)
+    steps = {}
+    for size in (1e-2, 1.0, 1e3):
+        gradient = direction / np.linalg.norm(direction) * size
+        steps[size] = _one_step(keras.optimizers.Adam(learning_rate=0.01, clipnorm=1.0), [gradient])[0]
+    for size, step in steps.items():
+        # Keras's Adam at step 1: m = 0.1 g, v = 0.001 g^2, step = lr * sqrt(1 - 0.999) / (1 - 0.9) * m / (sqrt(v) + 1e-7)
+        # = lr * g / (|g| + 3e-6): each weight moves by ~0.01, so the step's norm is ~0.01 * sqrt(50) = 0.07 for a
+        # gradient of norm 1e-2 (not clipped) and 1e3 (clipped to 1) alike. (Elements near 3e-6 would move less.)
+        assert np.linalg.norm(step) == pytest.approx(0.01 * np.sqrt(50), rel=0.02), size
+    # a tiny gradient is scaled up, not down: Adam rescales it
+    assert np.linalg.norm(steps[1e-2]) > 5 * 1e-2

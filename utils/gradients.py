@@ -1,14 +1,21 @@
-"""Measure vanishing and exploding gradients, and make the "recall the first value" task.
+"""Measure vanishing and exploding gradients, and make the adding problem and the recall task.
 
-Two questions from the lecture become numbers here:
+Three questions from the lecture become numbers here:
 
 * How much does the loss still "feel" an input that came many steps ago?
   `input_gradient_norms` answers with the size of d loss / d x_t for every input
   time step t. Backpropagation through time multiplies one Jacobian per step
   (d h_t / d h_{t-1}), so if those factors are mostly smaller than 1 the early
   steps' gradients shrink geometrically (vanish); if larger than 1 they grow (explode).
-* Can a network remember something for T steps? `make_recall_task` builds a task
-  whose answer sits only in the FIRST time step, followed by T-1 steps of noise.
+* Can a network remember something for T steps? `make_adding_task` builds the adding
+  problem (Hochreiter & Schmidhuber 1997): add the two numbers that carry a marker,
+  one in the first half of the sequence and one in the second. `make_recall_task`
+  builds an easier task whose answer sits only in the FIRST time step; a SimpleRNN can
+  solve it with a shortcut (it latches the first value in a saturated state), so it
+  does not measure long-term memory in general.
+* Along the LSTM's cell state, how much of step t survives to step T? `keep_gate_path`
+  multiplies the forget gates (or a GRU's update gates) read from a NumPy trace of the
+  cell (utils.cells.run_cell): the factor per step the lecture talks about, measured.
 
 The remaining helpers summarise a gradient profile (`gradient_ratio`) and make a
 loss history printable and plottable when it contains inf or NaN (`first_nan_epoch`).
@@ -25,8 +32,82 @@ import math
 import numpy as np
 
 
+ADDING_MEAN_BASELINE_MSE = 1.0 / 6.0  # the MSE of always predicting the mean sum, 1.0 (see make_adding_task)
+
+
+def make_adding_task(n_samples, timesteps, rng):
+    """The adding problem: X of shape (n, T, 2) and targets y of shape (n,).
+
+    Feature 0 of every step is a number drawn uniformly from [0, 1). Feature 1 is a marker:
+    it is 1 at exactly two steps and 0 elsewhere. The first marked step is drawn uniformly
+    from the first half of the sequence (steps 0 .. ceil(T/2)-1, 0-based), the second from
+    the rest. The target is the sum of the two marked numbers.
+
+    Why it measures long-term memory without a shortcut: the network does not know in
+    advance which steps count, so it must notice the first marker when it comes, hold that
+    number through on average about T/2 steps of distracting numbers, and add the second.
+    The first marked number is independent of everything after it.
+
+    The score to beat: the sum of two independent uniform numbers has mean 1 and variance
+    2 x 1/12 = 1/6, so always predicting 1.0 has an expected MSE of 1/6 (about 0.167,
+    ADDING_MEAN_BASELINE_MSE). Remembering only the second number (predicting it + 0.5)
+    scores 1/12 (about 0.083): an MSE well below 0.083 needs the first number too.
+
+    n_samples: 1 or more; timesteps: 2 or more; rng: a numpy Generator (same seed, same data).
+    Returns (X float32 (n, T, 2), y float32 (n,)).
+    """
+    n_samples, timesteps = int(n_samples), int(timesteps)
+    if n_samples < 1 or timesteps < 2:
+        raise ValueError(f"the adding problem needs n_samples >= 1 and timesteps >= 2, got {n_samples} and {timesteps}")
+    half = (timesteps + 1) // 2
+    values = rng.uniform(0.0, 1.0, size=(n_samples, timesteps))
+    first = rng.integers(0, half, size=n_samples)  # a step in the first half
+    second = rng.integers(half, timesteps, size=n_samples)  # a step in the second half
+    markers = np.zeros((n_samples, timesteps))
+    rows = np.arange(n_samples)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    X = np.stack([values, markers], axis=-1).astype(np.float32)
+    y = (values[rows, first] + values[rows, second]).astype(np.float32)
+    return X, y
+
+
+def keep_gate_path(trace, gate="forget_gate"):
+    """The product of a "keep" gate from every step to the last: the factor the gates put on memory.
+
+    trace: the dict of utils.cells.run_cell for ONE sequence, e.g. run_cell(lstm_layer, x[0]);
+    gate: "forget_gate" for an LSTM, "update_gate" for a GRU (in Keras's GRU an update gate
+    near 1 keeps the old state).
+
+    Returns a float64 array P of shape (timesteps, units): P[t, u] = the product of
+    trace[gate][s, u] over s = t+1 .. T-1 (0-based steps; P[T-1] = 1, an empty product).
+
+    What it is, exactly. The LSTM's cell state is updated by c_s = f_s * c_{s-1} + i_s * g_s.
+    Hold the gates f, i, g fixed (treat them as given numbers) and c_s depends on c_{s-1}
+    only through f_s, so dc_T/dc_t = diag(P[t]): a diagonal matrix, no weight matrix, no
+    tanh'. That is the "cell-state path" of the lecture. The full Jacobian of the trained
+    LSTM also has paths through the hidden state (c_{s-1} -> h_{s-1} -> the gates at step s),
+    which this product leaves out; tests/test_gradients.py checks the product against
+    tf.GradientTape on Keras's own LSTM cell with the gates' inputs held fixed.
+    For the GRU, h_s = z_s * h_{s-1} + (1 - z_s) * candidate_s: with z and the candidate held
+    fixed, dh_T/dh_t = diag(P[t]) in the same way.
+    """
+    if gate not in trace:
+        raise ValueError(f"the trace has no {gate!r}; it has {sorted(trace)} (forget_gate: LSTM, update_gate: GRU)")
+    gates = np.asarray(trace[gate], dtype=np.float64)
+    if gates.ndim != 2:
+        raise ValueError(f"trace[{gate!r}] must have shape (timesteps, units), got {gates.shape}; trace one sequence, not a batch")
+    # P[t] = g[t+1] * g[t+2] * ... * g[T-1]: a reversed cumulative product, shifted by one step.
+    after = np.cumprod(gates[::-1], axis=0)[::-1]  # after[t] = g[t] * ... * g[T-1]
+    return np.vstack([after[1:], np.ones((1, gates.shape[1]))])
+
+
 def make_recall_task(n_samples, timesteps, rng, noise_std=1.0):
     """The "recall the first value" task: X of shape (n, T, 1) and labels y in {0, 1}.
+
+    Not a fair test of long-term memory: the only cue sits at step 1, right after the zero
+    starting state, and a SimpleRNN can latch it by saturating (tanh near +-1) and then
+    ignore everything else. Use make_adding_task to compare cells' memory.
 
     Where the label comes from: ONLY the first time step. X[i, 0, 0] is +1 or -1 (a fair
     coin) and y[i] = 1 if X[i, 0, 0] > 0 else 0. Steps 1 .. T-1 are distraction noise,
@@ -112,8 +193,11 @@ def weight_gradient_norms(model, x, y, loss_fn):
 
     The loss is the MEAN of loss_fn's per-sample losses over x, as in one training step
     of `model.fit` on the batch (x, y). This is the gradient an optimizer's `clipnorm`
-    acts on: with clipnorm=c, a weight tensor whose gradient norm is above c has its
-    gradient rescaled to norm c (same direction, shorter step).
+    acts on: with clipnorm=c, each weight tensor whose gradient norm is above c has its
+    gradient rescaled to norm c, same direction (Keras clips each tensor on its own;
+    global_clipnorm=c rescales all of them together so that their joint norm is at most c).
+    The step then taken is the optimizer's: SGD moves by learning_rate x the clipped
+    gradient, while Adam's step is set by its learning rate and moment estimates.
 
     Names are the weights' paths, e.g. 'sequential/simple_rnn/simple_rnn_cell/recurrent_kernel'.
     TensorFlow backend only (NotImplementedError otherwise).
