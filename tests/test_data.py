@@ -72,11 +72,15 @@ def test_a_missing_file_or_a_folder_is_named(tmp_path):
         load_series(tmp_path, "Date", "Value")
 
 
-def test_a_non_utf8_file_is_rejected(tmp_path):
+def test_a_windows_1252_file_is_read_with_a_note_and_an_undecodable_one_is_rejected(tmp_path):
     path = tmp_path / "latin1.csv"
-    path.write_bytes("Date,Température\n2020-01-01,1\n".encode("latin-1"))
+    path.write_bytes("Date,Température\n2020-01-01,1\n2020-01-02,2\n".encode("cp1252"))
+    notes = []
+    assert list(load_series(path, "Date", "Température", note=notes.append)) == [1.0, 2.0]
+    assert any("Windows-1252" in n for n in notes)
+    path.write_bytes(b"Date,Value\n2020-01-01,1\x81\x8d\n")
     with pytest.raises(BadInputError, match="UTF-8"):
-        load_series(path, "Date", "Température")
+        load_series(path, "Date", "Value")
 
 
 def test_monthly_dates_on_any_day_of_the_month_are_put_on_the_first():
