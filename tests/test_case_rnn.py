@@ -1,28 +1,34 @@
 """End-to-end tests of Case 17-1 (SimpleRNN character model) on a tiny generated text.
 
 The sampling and n-gram unit tests live in tests/test_text.py; here we check the script:
-it runs, writes its outputs, is repeatable, saves a model that reloads to the same
+it runs, writes its outputs, makes every choice without the test part (so a different
+test part changes only the test scores), saves a model that reloads to the same
 predictions, and refuses bad input with one clear line.
 """
 
+import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from conftest import run_script, assert_clean_failure, read_metrics
+from conftest import REPO_ROOT, run_script, assert_clean_failure, read_metrics
 
 from utils import text as text_utils
 
 SCRIPT = "Case17-1-TF-Recurrent-Neural-Networks-RNN.py"
 # Tiny settings: the whole run is a few seconds after TensorFlow has loaded.
-TINY_FLAGS = ["--seq-len", 16, "--units", 8, "--epochs", 2, "--batch-size", 64,
+TINY_FLAGS = ["--seq-len", 16, "--units", 8, "--epochs", 3, "--batch-size", 64,
               "--length", 40, "--temperature", 0.5, 1.0, "--no-show"]
 # The snowman is not in the tiny text's vocabulary: the script must drop it and say so.
 PROMPT = "the cat \u2603"
 METRIC_KEYS = {
-    "model_bits_per_char", "baselines", "best_ngram", "val_chars", "fit_seconds", "params",
-    "seed", "seq_len", "epochs", "units", "vocab_size", "vocabulary", "backend",
+    "model_bits_per_char", "val_bits_per_char", "baselines", "best_ngram", "train_chars", "val_chars", "test_chars",
+    "val_scored_chars", "test_scored_chars", "test_unknown_chars", "best_epoch", "epochs_run", "weights_sha256",
+    "fit_seconds", "params", "seed", "seq_len", "epochs", "units", "learning_rate", "vocab_size", "vocabulary",
+    "backend", "generation",
 }
+# The only numbers allowed to change when the test part of the text changes.
+TEST_SCORES = ("model_bits_per_char", "test_unknown_chars")
 
 
 def write_tiny_text(path, n_sentences=170, seed=0):
@@ -37,16 +43,31 @@ def write_tiny_text(path, n_sentences=170, seed=0):
     return path
 
 
+def replace_test_part(text):
+    """The same text with every character of its test part (the last 10 %) replaced.
+
+    The test part is reversed and every 5th character becomes one the text never uses,
+    so the length, and with it the split, stays the same.
+    """
+    _, _, n_test = text_utils.split_sizes(len(text))
+    test_part = "".join("\u03a9" if i % 5 == 0 else ch for i, ch in enumerate(reversed(text[-n_test:])))
+    return text[:-n_test] + test_part
+
+
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory):
-    """Two runs with the same seed, side by side: one from the repository, one from another folder."""
+    """Two runs with the same seed, side by side: the tiny text from the repository, and a
+    copy whose test part holds other characters, run from another folder."""
     folder = tmp_path_factory.mktemp("rnn")
     text_path = write_tiny_text(folder / "tiny.txt")
-    runs = {name: folder / name for name in ("first", "second")}
+    other_path = folder / "other_test_part.txt"
+    other_path.write_text(replace_test_part(text_path.read_text(encoding="utf-8")), encoding="utf-8")
+    texts = {"first": text_path, "other_test_part": other_path}
+    runs = {name: folder / name for name in texts}
 
     def run(name):
         cwd = None if name == "first" else folder  # the second also checks paths from elsewhere
-        return run_script(SCRIPT, "--text", text_path, "--prompt", PROMPT, "--output-dir", runs[name], *TINY_FLAGS, cwd=cwd)
+        return run_script(SCRIPT, "--text", texts[name], "--prompt", PROMPT, "--output-dir", runs[name], *TINY_FLAGS, cwd=cwd)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(zip(runs, pool.map(run, runs)))
@@ -64,12 +85,17 @@ def test_smoke_run_writes_every_output(tiny_runs):
     assert METRIC_KEYS <= set(metrics)
     assert set(metrics["baselines"]) == {"unigram", "bigram", "trigram", "fourgram"}
     for score in metrics["baselines"].values():
-        assert set(score) == {"bits_per_char", "k"} and score["bits_per_char"] > 0
+        assert set(score) == {"bits_per_char", "val_bits_per_char", "k"} and score["bits_per_char"] > 0
     assert metrics["best_ngram"] in metrics["baselines"]
     assert metrics["seq_len"] == 16 and metrics["units"] == 8 and metrics["seed"] == 42
-    assert len(metrics["vocabulary"]) == metrics["vocab_size"]
-    # Even two tiny epochs must learn something: better than a uniform guess over the vocabulary.
+    assert len(metrics["vocabulary"]) == metrics["vocab_size"] and metrics["vocabulary"].endswith(text_utils.UNKNOWN)
+    assert metrics["train_chars"] > metrics["val_chars"] > 0 and metrics["test_chars"] > 0 and metrics["test_unknown_chars"] == 0
+    assert 1 <= metrics["best_epoch"] <= metrics["epochs_run"] <= 3
+    # Even three tiny epochs must learn something: better than a uniform guess over the vocabulary.
     assert 0 < metrics["model_bits_per_char"] < np.log2(metrics["vocab_size"])
+    # Generation carries the state; it equals the Keras model re-reading from a zero state.
+    assert metrics["generation"]["carried_vs_keras_max_abs_diff"] < 1e-5
+    assert metrics["generation"]["carried_ms_per_char"] > 0 and metrics["generation"]["reread_ms_per_char"] > 0
 
     # The samples are printed and saved, one block per temperature, each starting with the prompt.
     samples = (out / "samples.txt").read_text(encoding="utf-8")
@@ -79,22 +105,41 @@ def test_smoke_run_writes_every_output(tiny_runs):
     blocks = samples.split("--- temperature ")[1:]
     assert all(block.split("\n", 1)[1].startswith("the cat ") for block in blocks)
     assert "bits/char" in result.stdout and "SNOWMAN" in result.stdout  # the table, and the dropped character
+    assert "nats =" in result.stdout  # each epoch line says its unit, and converts it
+    assert "time per generated character" in result.stdout and "truncated BPTT" in result.stdout
 
 
-def test_same_seed_gives_identical_results_from_any_folder(tiny_runs):
+def test_other_test_part_changes_only_the_test_scores(tiny_runs):
+    """Issue 9's proof: every choice is made without the test part.
+
+    The second run's text differs only in its test part. Its vocabulary, n-gram k values,
+    validation scores, early-stopping epoch, trained weights and generated samples are
+    identical; only the test scores differ. It also runs from another folder, and the
+    same seed gives the same numbers there.
+    """
     for result in tiny_runs["results"].values():
         assert result.returncode == 0, result.stderr[-3000:]
-    first, second = (read_metrics(folder) for folder in tiny_runs["dirs"].values())
-    first.pop("fit_seconds")
-    second.pop("fit_seconds")
-    assert first == second
+    first, other = (read_metrics(folder) for folder in tiny_runs["dirs"].values())
+    assert other["test_unknown_chars"] > 0 and first["test_unknown_chars"] == 0  # the new test characters are unknown
+
+    for metrics in (first, other):
+        metrics.pop("fit_seconds")
+        for timing in ("carried_ms_per_char", "reread_ms_per_char"):
+            metrics["generation"].pop(timing)
+    test_scores = [(m.pop("model_bits_per_char"), [m["baselines"][key].pop("bits_per_char") for key in sorted(m["baselines"])])
+                   for m in (first, other)]
+    for metrics in (first, other):
+        metrics.pop("test_unknown_chars")
+    assert first == other  # every choice, every validation score, the weights' hash
+    assert test_scores[0][0] != pytest.approx(test_scores[1][0], abs=1e-3)  # ... but not the test scores
+    assert all(a != pytest.approx(b, abs=1e-3) for a, b in zip(test_scores[0][1], test_scores[1][1]))
     assert (tiny_runs["dirs"]["first"] / "samples.txt").read_text(encoding="utf-8") == (
-        tiny_runs["dirs"]["second"] / "samples.txt"
+        tiny_runs["dirs"]["other_test_part"] / "samples.txt"
     ).read_text(encoding="utf-8")
 
 
 def test_saved_model_reloads_and_predicts_the_reported_score(tiny_runs):
-    """The reloaded model.keras, on the validation sequences, gives the bits/char in metrics.json.
+    """The reloaded model.keras, on the test sequences, gives the test bits/char in metrics.json.
 
     This fails if the file holds other weights than the ones scored (e.g. saved before early
     stopping restored the best epoch) or if the saved vocabulary does not match the text.
@@ -110,14 +155,15 @@ def test_saved_model_reloads_and_predicts_the_reported_score(tiny_runs):
 
     text = text_utils.load_text(tiny_runs["text"])
     vocab = list(metrics["vocabulary"])
-    assert vocab == text_utils.build_vocabulary(text)
-    _, val_ids = text_utils.split_text(text_utils.encode(text, text_utils.char_to_index(vocab)))
-    X_val, y_val = text_utils.make_sequences(val_ids, metrics["seq_len"], metrics["seq_len"])
+    train_text, val_text, test_text = text_utils.split_text(text)
+    assert vocab == text_utils.build_vocabulary(train_text + val_text, add_unknown=True)  # no test characters in it
+    test_ids = text_utils.encode(test_text, text_utils.char_to_index(vocab), unknown=text_utils.UNKNOWN)
+    X_test, y_test = text_utils.make_sequences(test_ids, metrics["seq_len"], metrics["seq_len"])
 
-    probabilities = model.predict(X_val, verbose=0)
-    assert probabilities.shape == (*X_val.shape, len(vocab))
+    probabilities = model.predict(X_test, verbose=0)
+    assert probabilities.shape == (*X_test.shape, len(vocab))
     np.testing.assert_allclose(probabilities.sum(axis=-1), 1.0, atol=1e-5)
-    true_char_probabilities = np.take_along_axis(probabilities, y_val[..., np.newaxis], axis=-1)
+    true_char_probabilities = np.take_along_axis(probabilities, y_test[..., np.newaxis], axis=-1)
     bits = float(-np.mean(np.log2(true_char_probabilities.astype(np.float64))))
     assert bits == pytest.approx(metrics["model_bits_per_char"], abs=1e-4)
 
@@ -157,6 +203,7 @@ def test_bad_text_file_is_one_clear_line(run_case, tmp_path, kind, words):
     "flags, words",
     [
         (["--seq-len", "0"], ["--seq-len", "1 or more"]),
+        (["--learning-rate", "0"], ["--learning-rate"]),
         (["--temperature", "-1"], ["--temperature"]),
         (["--temperature", "0.5", "warm"], ["--temperature", "warm"]),
         (["--temperature"], ["--temperature"]),
@@ -165,3 +212,23 @@ def test_bad_text_file_is_one_clear_line(run_case, tmp_path, kind, words):
 def test_bad_flags_are_one_clear_line(run_case, tmp_path, flags, words):
     result = run_case(SCRIPT, *flags, "--output-dir", tmp_path / "out", "--no-show")
     assert_clean_failure(result, *words)
+
+
+# ----------------------------------------------------------------------------- benchmarks/choose_rnn.py
+
+def test_choose_rnn_searches_one_axis_at_a_time():
+    """The search that chose the case's defaults, on a made-up score with a known minimum."""
+    spec = importlib.util.spec_from_file_location("choose_rnn", REPO_ROOT / "benchmarks" / "choose_rnn.py")
+    choose_rnn = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(choose_rnn)
+
+    calls = []
+
+    def score(settings):  # lowest at units 256, learning rate 2e-3, seq_len 32
+        calls.append(settings)
+        return abs(settings["units"] - 256) + 1000 * abs(settings["learning_rate"] - 2e-3) + abs(settings["seq_len"] - 32)
+
+    best, best_score, tried = choose_rnn.coordinate_search(score, choose_rnn.START, choose_rnn.AXES)
+    assert best == {"units": 256, "learning_rate": 2e-3, "seq_len": 32} and best_score == pytest.approx(0.0)
+    assert len(calls) == len(tried) == len({tuple(sorted(c.items())) for c in calls})  # each setting trained once
+    assert len(calls) == 1 + sum(len(values) - 1 for values in choose_rnn.AXES.values())

@@ -7,6 +7,7 @@ import pytest
 
 from utils.errors import BadInputError
 from utils.text import (
+    UNKNOWN,
     apply_temperature,
     best_add_k,
     bits_per_char,
@@ -20,6 +21,8 @@ from utils.text import (
     ngram_bits_per_char,
     prepare_prompt,
     sample_next,
+    softmax,
+    split_sizes,
     split_text,
 )
 
@@ -42,13 +45,22 @@ def test_encode_unknown_character_names_it():
 
 # ----------------------------------------------------------------- split and windows
 
-def test_split_text_is_chronological():
+def test_split_text_is_chronological_with_the_test_part_last():
     encoded = np.arange(100)
-    train, val = split_text(encoded, 0.1)
-    assert len(train) == 90 and len(val) == 10
-    assert train.max() < val.min()  # every validation step comes after every training step
-    np.testing.assert_array_equal(np.concatenate([train, val]), encoded)
-    assert split_text("abcdefghij", 0.1) == ("abcdefghi", "j")
+    train, val, test = split_text(encoded, 0.1, 0.1)
+    assert (len(train), len(val), len(test)) == (80, 10, 10)
+    assert train.max() < val.min() and val.max() < test.min()  # each part comes after the one before
+    np.testing.assert_array_equal(np.concatenate([train, val, test]), encoded)
+    np.testing.assert_array_equal(test, encoded[-10:])  # the test part is the end of the text
+    assert split_text("abcdefghij", 0.1, 0.1) == ("abcdefgh", "i", "j")
+    assert split_text("abcdefghij", 0.2, 0.0) == ("abcdefgh", "ij", "")
+
+
+def test_split_sizes_round_up_and_reject_bad_fractions():
+    assert split_sizes(101, 0.1, 0.1) == (79, 11, 11)  # ceil(10.1) = 11 for validation and test
+    for fractions in ((0.0, 0.1), (0.5, 0.5), (0.1, -0.1)):
+        with pytest.raises(BadInputError, match="fraction"):
+            split_sizes(100, *fractions)
 
 
 def test_make_sequences_shapes_and_shift_by_one():
@@ -66,14 +78,25 @@ def test_make_sequences_shapes_and_shift_by_one():
 
 
 def test_check_text_length():
-    assert check_text_length(1000, 40, 0.1) == (900, 100)
-    # 300 characters: validation part is 30, a window needs 41. The validation part is
-    # ceil(0.1 * n), which reaches 41 first at n = 401 (ceil(40.1) = 41).
+    assert check_text_length(1000, 40, 0.1, 0.1) == (800, 100, 100)
+    # Each part needs 41 characters (a window of 40 plus the next one). Validation and
+    # test are ceil(0.1 * n) each, which reaches 41 first at n = 401 (ceil(40.1) = 41).
     with pytest.raises(BadInputError, match="needs at least 401"):
-        check_text_length(300, 40, 0.1)
-    assert check_text_length(401, 40, 0.1) == (360, 41)
-    with pytest.raises(BadInputError):
-        check_text_length(400, 40, 0.1)
+        check_text_length(300, 40, 0.1, 0.1)
+    assert check_text_length(401, 40, 0.1, 0.1) == (319, 41, 41)
+    with pytest.raises(BadInputError, match="--seq-len"):
+        check_text_length(400, 40, 0.1, 0.1)
+    # Without a test part, only training and validation need a window.
+    assert check_text_length(401, 40, 0.1, 0.0) == (360, 41, 0)
+
+
+def test_unknown_symbol_stands_for_unseen_characters():
+    vocab = build_vocabulary("abca", add_unknown=True)
+    assert vocab == ["a", "b", "c", UNKNOWN] and build_vocabulary("abca") == ["a", "b", "c"]
+    mapping = char_to_index(vocab)
+    np.testing.assert_array_equal(encode("abzc", mapping, unknown=UNKNOWN), [0, 1, 3, 2])
+    with pytest.raises(BadInputError, match="'z'"):
+        encode("abzc", mapping)  # without `unknown`, an unseen character is an error
 
 
 # ----------------------------------------------------------------- n-gram baselines
@@ -115,6 +138,19 @@ def test_larger_vocab_size_costs_more_bits_and_arrays_match_strings():
     )
 
 
+def test_context_is_the_text_before_the_scored_part():
+    # train "abab" (a=0, b=1) counts as in the test above, with V = 3 (x=2). Score "b"
+    # preceded by the context "xa" (its last character 'a' is what comes just before):
+    # P(b|a) = (2+1)/(2+3) = 3/5. With the default context, the end of train ('b'):
+    # P(b|b) = (0+1)/(1+3) = 1/4.
+    train, val = np.array([0, 1, 0, 1]), np.array([1])
+    assert ngram_bits_per_char(train, val, 2, 1.0, vocab_size=3, context=np.array([2, 0])) == pytest.approx(-math.log2(3 / 5))
+    assert ngram_bits_per_char(train, val, 2, 1.0, vocab_size=3) == pytest.approx(2.0)
+    # best_add_k passes the context on: the same k and score as scoring each k by hand
+    k, bits = best_add_k(train, val, 2, ks=(0.1, 1.0), vocab_size=3, context=np.array([2, 0]))
+    assert bits == pytest.approx(min(ngram_bits_per_char(train, val, 2, kk, 3, context=np.array([2, 0])) for kk in (0.1, 1.0)))
+
+
 def test_best_add_k_returns_the_minimum_over_ks():
     train, val = "the cat sat on the mat. " * 5, "the rat sat on the hat."
     ks = (0.01, 0.1, 1.0)
@@ -127,6 +163,57 @@ def test_best_add_k_returns_the_minimum_over_ks():
 def test_bits_per_char_converts_nats():
     assert bits_per_char(math.log(2)) == pytest.approx(1.0)
     np.testing.assert_allclose(bits_per_char([0.0, 2 * math.log(2)]), [0.0, 2.0])
+
+
+# ----------------------------------------------------------------- the model one character at a time
+
+def test_softmax_is_stable_and_sums_to_one():
+    p = softmax(np.array([[1000.0, 1000.0, -1000.0], [0.0, math.log(3), 0.0]]))
+    np.testing.assert_allclose(p, [[0.5, 0.5, 0.0], [0.2, 0.6, 0.2]])
+
+
+def test_carrying_the_state_equals_rereading_from_a_zero_state():
+    """Generation carries the hidden state: one step per new character.
+
+    The probabilities after each character equal those of the Keras model re-reading the
+    whole context since the zero state, within 1e-5. They equal a re-read of only the last
+    L characters exactly while the context is at most L long; after that the re-read
+    window has dropped characters the carried state still holds, so the two differ.
+    """
+    from utils.runtime import hide_tensorflow_startup_messages
+
+    hide_tensorflow_startup_messages()
+    import keras
+
+    from utils.text import char_model_step, char_model_weights
+
+    keras.utils.set_random_seed(0)
+    vocab_size, units, window = 7, 6, 8
+    model = keras.Sequential([
+        keras.Input(shape=(None,), dtype="int32"),
+        keras.layers.Embedding(vocab_size, 4),
+        keras.layers.SimpleRNN(units, return_sequences=True),
+        keras.layers.Dense(vocab_size, activation="softmax"),
+    ])
+    context = np.random.default_rng(0).integers(0, vocab_size, size=30)
+    weights = char_model_weights(model)
+
+    carried, state = [], np.zeros(units, dtype=np.float32)
+    for char_id in context:
+        probabilities, state = char_model_step(char_id, state, weights)
+        carried.append(probabilities)
+    carried = np.array(carried)
+
+    whole = keras.ops.convert_to_numpy(model(context[np.newaxis]))[0]  # re-read from the zero state, all at once
+    np.testing.assert_allclose(carried, whole, atol=1e-5)
+
+    windows = np.stack([context[t + 1 - window : t + 1] for t in range(window - 1, len(context))])
+    reread_last = keras.ops.convert_to_numpy(model(windows))[:, -1]  # re-read only the last `window` characters
+    np.testing.assert_allclose(carried[window - 1], reread_last[0], atol=1e-5)  # same context: equal
+    assert np.abs(carried[window:] - reread_last[1:]).max() > 1e-4  # the window forgot what the state holds
+
+    batch = char_model_step(np.array([1, 2]), np.zeros((2, units), dtype=np.float32), weights)[0]
+    np.testing.assert_allclose(batch.sum(axis=1), 1.0)  # a batch of rows works too
 
 
 # ----------------------------------------------------------------- temperature and sampling

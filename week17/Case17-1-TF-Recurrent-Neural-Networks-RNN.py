@@ -6,14 +6,21 @@ The question: given the characters so far, what is the next character?
 
 What this case teaches, step by step:
   1. load the text and look at it (length, vocabulary, most common characters);
-  2. turn characters into integers and back;
-  3. cut overlapping sequences, split them in time order (the last 10 % of the text is
-     validation), and score simple counting models (n-grams) that the network must beat;
+  2. split it in time order into training, validation and test parts (the test part is
+     the last 10 %), and turn characters into integers and back;
+  3. cut training sequences, and fit simple counting models (n-grams) that the network
+     must beat, their smoothing chosen on validation;
   4. build Embedding -> SimpleRNN -> Dense softmax and count its parameters;
-  5. train it and score it in bits per character, beside the n-gram baselines;
+  5. train it (early stopping on validation), then score the test part once, the network
+     and the n-grams on the same characters, in bits per character;
   6. plot the learning curves (in bits per character);
-  7. generate text from a prompt at several temperatures;
+  7. generate text from a prompt at several temperatures, one character at a time,
+     carrying the hidden state forward;
   8. look inside the trained cell: its hidden state at every character of one sequence.
+
+Every choice (units, learning rate, sequence length, the stopping epoch, the n-grams'
+smoothing k) is made on the training and validation parts; benchmarks/choose_rnn.py
+chose the defaults. The test part is read once, at the end of step 5.
 
 Run it:   python week17/Case17-1-TF-Recurrent-Neural-Networks-RNN.py
 Flags:    --help lists them all; try --temperature 0.1 0.5 1.5 or --prompt "Memory is".
@@ -33,6 +40,7 @@ if REPO_ROOT is None:
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+import hashlib
 import math
 import time
 import unicodedata
@@ -55,6 +63,7 @@ parser = cli.new_parser("Case 17-1: a SimpleRNN learns to write, one character a
 parser.add_argument("--text", default=str(paths.data_file("rnn_primer.txt")), help="UTF-8 text file to learn from (default: %(default)s)")
 parser.add_argument("--seq-len", type=cli.positive_int, default=64, help="characters the network reads per training sequence (default: %(default)s)")
 cli.add_training_flags(parser, epochs=8, units=192)
+parser.add_argument("--learning-rate", type=cli.positive_float, default=5e-3, help="Adam's learning rate (default: %(default)s)")
 parser.add_argument("--batch-size", type=cli.positive_int, default=64, help="sequences per gradient step (default: %(default)s)")
 parser.add_argument("--prompt", default="A recurrent network ", help="text that generation starts from (default: %(default)r)")
 parser.add_argument(
@@ -62,6 +71,10 @@ parser.add_argument(
     help="one or more sampling temperatures: low = safe and repetitive, high = surprising (default: %(default)s)",
 )
 parser.add_argument("--length", type=cli.positive_int, default=300, help="characters to generate per temperature (default: %(default)s)")
+parser.add_argument(
+    "--validation-only", action="store_true",
+    help="stop after the validation score, without scoring the test part (benchmarks/choose_rnn.py uses it to choose the defaults)",
+)
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
 
@@ -71,69 +84,97 @@ print(f"Case 17-1 (SimpleRNN): writing to {out_dir}")
 # %% Step 1: load the text and look at it
 # load_text refuses a missing, empty, binary or non-UTF-8 file with one clear line.
 text = text_utils.load_text(args.text)
-VAL_FRACTION = 0.1  # the last 10 % of the characters is validation
-# The training part and the validation part must each hold at least one whole sequence.
-n_train_chars, n_val_chars = text_utils.check_text_length(len(text), args.seq_len, VAL_FRACTION)
+VAL_FRACTION, TEST_FRACTION = 0.1, 0.1  # the last 10 % is the test part, the 10 % before it validation
+# Each of the three parts must hold at least one whole sequence.
+n_train_chars, n_val_chars, n_test_chars = text_utils.check_text_length(len(text), args.seq_len, VAL_FRACTION, TEST_FRACTION)
 
-vocab = text_utils.build_vocabulary(text)  # every distinct character, sorted
-vocab_size = len(vocab)
 counts = Counter(text)
-print(f"\n[1] {Path(args.text).name}: {len(text):,} characters, {len(text.split()):,} words, {text.count(chr(10)) + 1:,} lines")
-print(f"vocabulary: {vocab_size} distinct characters: {''.join(vocab)!r}")
+print(f"\n[1] {Path(args.text).name}: {len(text):,} characters, {len(text.split()):,} words, {text.count(chr(10)) + 1:,} lines, "
+      f"{len(counts)} distinct characters")
 print("most common characters:", ", ".join(f"{ch!r} {n / len(text):.1%}" for ch, n in counts.most_common(10)))
 print(f"the text begins: {text[:120]!r}")
+
+# %% Step 2: split in time order, then encode characters as integers
+# Training, then validation, then test, in the order they were written: the network never
+# sees the later text while it learns, exactly as it would never have seen a text written
+# tomorrow. Validation makes every choice (the stopping epoch, the n-grams' smoothing; the
+# defaults of --units, --learning-rate and --seq-len were chosen on it offline, by
+# benchmarks/choose_rnn.py). The test part is scored once, at the end of step 5.
+train_text, val_text, test_text = text_utils.split_text(text, VAL_FRACTION, TEST_FRACTION)
+
+# A network computes with numbers, not letters: each character gets the index of its place
+# in the sorted vocabulary. The vocabulary is a choice too, so it comes from the training
+# and validation parts only; one extra symbol, UNKNOWN (shown as '\ufffd'), stands for any
+# character they do not contain, should the test part hold one.
+vocab = text_utils.build_vocabulary(train_text + val_text, add_unknown=True)
+vocab_size = len(vocab)
+mapping = text_utils.char_to_index(vocab)
+unknown_id = mapping[text_utils.UNKNOWN]
+train_ids, val_ids, test_ids = (text_utils.encode(part, mapping, unknown=text_utils.UNKNOWN) for part in (train_text, val_text, test_text))
+encoded = np.concatenate([train_ids, val_ids, test_ids])  # the whole text, one number per character
+test_unknown = sum(ch not in mapping for ch in test_text)
 # A uniform guess over the vocabulary costs log2(V) bits per character: the worst any
 # model that has learned nothing at all should do.
 uniform_bits = math.log2(vocab_size)
 
-# %% Step 2: encode characters as integers
-# A network computes with numbers, not letters: each character gets the index of its place
-# in the sorted vocabulary. The vocabulary comes from the whole text, so a character that
-# only appears in the validation part still has a number (it would just be badly predicted).
-mapping = text_utils.char_to_index(vocab)
-encoded = text_utils.encode(text, mapping)  # np.int32, one number per character
-
-sample_line = next((line for line in text.splitlines() if len(line.strip()) >= 20), text[:40]).strip()[:32]
+print(f"\n[2] training part {len(train_ids):,} characters, validation {len(val_ids):,}, test {len(test_ids):,} (the last {TEST_FRACTION:.0%})")
+print(f"vocabulary (training + validation parts, plus UNKNOWN): {vocab_size} symbols: {''.join(vocab)!r}")
+print(f"test characters outside that vocabulary (read as UNKNOWN): {test_unknown}")
+sample_line = next((line for line in train_text.splitlines() if len(line.strip()) >= 20), train_text[:40]).strip()[:32]
 sample_ids = text_utils.encode(sample_line, mapping)
-print(f"\n[2] the mapping for a sample line {sample_line!r}:")
+print(f"the mapping for a sample line {sample_line!r}:")
 print("  " + "  ".join(f"{ch!r}->{i}" for ch, i in zip(sample_line, sample_ids)))
 print(f"  encoded: {sample_ids.tolist()}")
 print(f"  decoded back: {text_utils.decode(sample_ids, vocab)!r}")
 
-# %% Step 3: cut sequences, split in time order, and score the n-gram baselines
-# The split is chronological: the network never sees the validation text while it learns,
-# exactly as it would never have seen a new text written tomorrow.
-train_ids, val_ids = text_utils.split_text(encoded, VAL_FRACTION)
-
+# %% Step 3: cut sequences, and fit the n-gram baselines (their k chosen on validation)
 # Every training sequence is seq_len characters, and its labels are the same characters
 # shifted by one: at every position the network predicts the character that follows.
 # Training windows overlap (a new one starts every seq_len // 8 characters) to get more of them.
-# Validation windows do not overlap, so every validation character is scored exactly once.
+# Validation and test windows do not overlap, so each of their characters is scored once.
+#
+# Truncated backpropagation through time (truncated BPTT): every window starts from a
+# zero state, so when fit computes the gradient of a window's loss (step 5), it flows
+# back through that window's seq_len steps and stops at its first character. That is
+# the truncation. What it costs: no dependency longer than seq_len characters can be
+# learned by gradient, because a character and a target further apart never sit in the
+# same window. Longer windows reach further, but each gradient step then stores and
+# back-propagates through more time steps.
 stride = max(1, args.seq_len // 8)
 X_train, y_train = text_utils.make_sequences(train_ids, args.seq_len, stride)
 X_val, y_val = text_utils.make_sequences(val_ids, args.seq_len, args.seq_len)
+X_test, y_test = text_utils.make_sequences(test_ids, args.seq_len, args.seq_len)
 
-print(f"\n[3] training part {len(train_ids):,} characters, validation part {len(val_ids):,} (the last {VAL_FRACTION:.0%})")
-print(f"train: X {X_train.shape}, y {y_train.shape} = (sequences, seq_len), a new one every {stride} characters")
+print(f"\n[3] train: X {X_train.shape}, y {y_train.shape} = (sequences, seq_len), a new one every {stride} characters")
 print(f"val:   X {X_val.shape}, y {y_val.shape}, not overlapping (scores {y_val.size:,} characters)")
+print(f"test:  X {X_test.shape}, y {y_test.shape}, not overlapping (scores {y_test.size:,} characters, at the end of step 5)")
 print("one sequence and its labels (the same text shifted by one character):")
 shown = min(args.seq_len, 70)  # a long --seq-len would flood the terminal
 print(f"  X[0] = {text_utils.decode(X_train[0, :shown], vocab)!r}{' ...' if shown < args.seq_len else ''}")
 print(f"  y[0] = {text_utils.decode(y_train[0, :shown], vocab)!r}{' ...' if shown < args.seq_len else ''}")
+print(f"truncated BPTT: each window starts from a zero state, so gradients reach back at most {args.seq_len} characters")
 
 # The baselines: an n-gram model predicts the next character by counting what followed
 # the previous n-1 characters in the training text (unigram: no context at all). Add-k
-# smoothing gives unseen combinations a small probability; the best k is picked for each.
+# smoothing gives unseen combinations a small probability; k is chosen per model on the
+# validation part. The n-grams are scored on exactly the characters the network is scored
+# on (the labels of the non-overlapping windows), each with the true text before it as
+# context. Window i of a part starts at character i * seq_len, so its labels are the
+# part's characters 1 .. n_windows * seq_len.
 # The scores are in bits per character: lower is better.
+val_start, test_start = len(train_ids), len(train_ids) + len(val_ids)
+val_targets = encoded[val_start + 1 : val_start + 1 + y_val.size]
+test_targets = encoded[test_start + 1 : test_start + 1 + y_test.size]
+assert np.array_equal(val_targets, y_val.ravel()) and np.array_equal(test_targets, y_test.ravel())
 NGRAMS = [("unigram", 1, "unigram"), ("bigram", 2, "bigram"), ("trigram", 3, "trigram"), ("fourgram", 4, "4-gram")]
-baselines, labels = {}, {}  # metrics.json key -> score; key -> printed name
+baselines, labels = {}, {}  # metrics.json key -> scores; key -> printed name
 for key, n, label in NGRAMS:
-    k, bits = text_utils.best_add_k(train_ids, val_ids, n, vocab_size=vocab_size)
-    baselines[key], labels[key] = {"bits_per_char": bits, "k": k}, label
-best_ngram = min(baselines, key=lambda key: baselines[key]["bits_per_char"])
+    k, val_bits = text_utils.best_add_k(train_ids, val_targets, n, vocab_size=vocab_size, context=encoded[: val_start + 1])
+    baselines[key], labels[key] = {"k": k, "val_bits_per_char": val_bits}, label
+best_ngram = min(baselines, key=lambda key: baselines[key]["val_bits_per_char"])  # chosen on validation
 print("n-gram baselines on the validation part: " + ", ".join(
-    f"{labels[key]} {score['bits_per_char']:.3f}" for key, score in baselines.items()
-) + f" bits/char; best: {labels[best_ngram]}")
+    f"{labels[key]} {score['val_bits_per_char']:.3f} (k={score['k']:g})" for key, score in baselines.items()
+) + f" bits/char; best on validation: {labels[best_ngram]}")
 
 # %% Step 4: build the SimpleRNN
 # Keras is imported only now: loading it (and TensorFlow) takes a few seconds, and every
@@ -169,77 +210,114 @@ print(f"     = W (input->state, {EMBEDDING_DIM}·{args.units}) + U (state->state
 print(f"  Dense: {args.units}·{vocab_size}+{vocab_size} = {args.units * vocab_size + vocab_size}  (Keras counts {dense_layer.count_params()})")
 print(f"  total {model.count_params():,}")
 
-# %% Step 5: train and evaluate
-# The loss is the cross-entropy of the true next character: -ln p(true character), in nats.
-# Divided by ln 2 it is in bits per character, the unit of the n-gram baselines.
-# clipnorm=1 caps the size of each gradient step: a SimpleRNN's gradients can explode
-# when they flow back through many time steps. Early stopping watches the validation loss
-# and, at the end, puts back the weights of the best epoch (a larger model starts to
-# memorise the training text after a few epochs).
-LEARNING_RATE = 5e-3
-model.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE, clipnorm=1.0), loss="sparse_categorical_crossentropy")
-early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=1, restore_best_weights=True, verbose=1)
+# %% Step 5: train (early stopping on validation), then score the test part once
+# The loss is the cross-entropy of the true next character: -ln p(true character), in
+# nats (natural logarithm). Divided by ln 2 it is in bits per character, the unit of the
+# n-gram baselines; the epoch lines below show both.
+#
+# clipnorm=1.0: before each update, the gradient of each weight tensor (Keras clips each
+# one separately; global_clipnorm would clip them together) is scaled down to norm 1
+# whenever its norm is above 1. It limits the gradient, not the step: Adam divides by its
+# running estimate of the gradient's size, so the step is set by the learning rate and the
+# moment estimates. What clipping protects is those estimates: one batch whose gradient
+# explodes (a SimpleRNN's can, flowing back through many steps) cannot swamp them.
+#
+# Early stopping watches the validation loss and, at the end, puts back the weights of the
+# best epoch (a larger model starts to memorise the training text after a few epochs).
+model.compile(optimizer=keras.optimizers.Adam(learning_rate=args.learning_rate, clipnorm=1.0), loss="sparse_categorical_crossentropy")
+early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=1, restore_best_weights=True)
+print_epoch = keras.callbacks.LambdaCallback(
+    on_epoch_end=lambda epoch, logs: print(
+        f"epoch {epoch + 1}/{args.epochs}: loss {logs['loss']:.4f} nats = {text_utils.bits_per_char(logs['loss']):.3f} bits/char (training), "
+        f"val_loss {logs['val_loss']:.4f} nats = {text_utils.bits_per_char(logs['val_loss']):.3f} bits/char (validation)"
+    )
+)
+print(f"\n[5] training: {len(X_train):,} windows of {args.seq_len} characters, batches of {args.batch_size}, "
+      f"Adam {args.learning_rate:g} with clipnorm 1, at most {args.epochs} epochs")
 fit_started = time.perf_counter()
 history = model.fit(
     X_train, y_train,
     epochs=args.epochs,
     batch_size=args.batch_size,
     validation_data=(X_val, y_val),
-    callbacks=[early_stopping],
-    verbose=2,
+    callbacks=[early_stopping, print_epoch],
+    verbose=0,  # print_epoch prints one line per epoch, in nats and in bits
 )
 fit_seconds = time.perf_counter() - fit_started
-best_epoch = int(np.argmin(history.history["val_loss"])) + 1
+val_bits_per_epoch = text_utils.bits_per_char(history.history["val_loss"])
+best_epoch = int(np.argmin(val_bits_per_epoch)) + 1
+epochs_run = len(val_bits_per_epoch)
+# The restored (best) weights, scored on every validation sequence, and their fingerprint:
+# the same data before the test part gives the same weights, whatever the test part holds.
+model_val_bits = text_utils.bits_per_char(model.evaluate(X_val, y_val, batch_size=256, verbose=0))
+weights_sha256 = hashlib.sha256(b"".join(np.ascontiguousarray(w).tobytes() for w in model.get_weights())).hexdigest()
+stopped = "stopped early" if epochs_run < args.epochs else "ran every epoch"
+print(f"fit: {fit_seconds:.1f} s, {epochs_run} epochs ({stopped}); kept the best epoch on validation, {best_epoch}: "
+      f"{model_val_bits:.3f} bits/char (best n-gram on validation: {labels[best_ngram]} {baselines[best_ngram]['val_bits_per_char']:.3f})")
+print(f"weights fingerprint (sha256): {weights_sha256[:16]}...")
 
-# Score the restored (best) weights on every validation sequence. Note that the first
-# characters of each sequence are predicted with little context (the state starts at
-# zero), while the n-grams always see the true preceding characters: a small handicap
-# for the network.
-model_bits = text_utils.bits_per_char(model.evaluate(X_val, y_val, batch_size=256, verbose=0))
+run_metrics = {
+    "val_bits_per_char": model_val_bits,
+    "baselines": baselines,
+    "best_ngram": best_ngram,
+    "uniform_bits_per_char": uniform_bits,
+    "train_chars": int(len(train_ids)),
+    "val_chars": int(len(val_ids)),
+    "test_chars": int(len(test_ids)),
+    "val_scored_chars": int(y_val.size),
+    "best_epoch": best_epoch,
+    "epochs_run": epochs_run,
+    "val_bits_per_epoch": val_bits_per_epoch.tolist(),
+    "weights_sha256": weights_sha256,
+    "fit_seconds": fit_seconds,
+    "params": int(model.count_params()),
+    "seed": args.seed,
+    "seq_len": args.seq_len,
+    "stride": stride,
+    "epochs": args.epochs,
+    "units": args.units,
+    "batch_size": args.batch_size,
+    "learning_rate": args.learning_rate,
+    "vocab_size": vocab_size,
+    "vocabulary": "".join(vocab),  # index i is vocabulary[i]: needed to use model.keras later
+    "backend": backend_name(),
+}
+if args.validation_only:
+    # benchmarks/choose_rnn.py compares settings on these validation scores; it never
+    # needs, and so never gets, a test score.
+    metrics.write_metrics(out_dir / "metrics.json", run_metrics)
+    print(f"\n--validation-only: stopped before the test part. Done in {time.perf_counter() - run_started:.1f} s.")
+    sys.exit(0)
 
-scores = {"SimpleRNN (this run)": model_bits}
-scores.update({f"{labels[key]} (add-k, k={score['k']:g})": score["bits_per_char"] for key, score in baselines.items()})
-scores[f"uniform guess (log2 {vocab_size})"] = uniform_bits
-print(f"\n[5] fit: {fit_seconds:.1f} s, {len(history.history['loss'])} epochs, best epoch {best_epoch}; "
-      f"validation scores on {y_val.size:,} characters:")
+# Every choice is made. Now, once, the test part: the network's restored weights and each
+# n-gram with its chosen k, on the same test characters. The first characters of each
+# window are predicted with little context (the state starts at zero), while the n-grams
+# always see the true preceding characters: a small handicap for the network.
+model_bits = text_utils.bits_per_char(model.evaluate(X_test, y_test, batch_size=256, verbose=0))
+for key, n, label in NGRAMS:
+    baselines[key]["bits_per_char"] = text_utils.ngram_bits_per_char(
+        train_ids, test_targets, n, k=baselines[key]["k"], vocab_size=vocab_size, context=encoded[: test_start + 1]
+    )
+
+scores = {"SimpleRNN (this run)": (model_val_bits, model_bits)}
+scores.update({f"{labels[key]} (add-k, k={score['k']:g})": (score["val_bits_per_char"], score["bits_per_char"]) for key, score in baselines.items()})
+scores[f"uniform guess (log2 {vocab_size})"] = (uniform_bits, uniform_bits)
+print(f"\nscores in bits/char, validation ({y_val.size:,} characters) and test ({y_test.size:,} characters, scored once):")
 name_width = max(len(name) for name in scores) + 2
-print(f"{'model':<{name_width}}{'bits/char':>10}")
-print("-" * (name_width + 10))
-for name, bits in sorted(scores.items(), key=lambda item: item[1]):
-    print(f"{name:<{name_width}}{bits:>10.3f}")
-bigram_bits = baselines["bigram"]["bits_per_char"]
+print(f"{'model':<{name_width}}{'validation':>11}{'test':>8}")
+print("-" * (name_width + 19))
+for name, (val_bits, test_bits) in sorted(scores.items(), key=lambda item: item[1][0]):
+    print(f"{name:<{name_width}}{val_bits:>11.3f}{test_bits:>8.3f}")
 best_bits = baselines[best_ngram]["bits_per_char"]
-print(f"bigram: {'beaten' if model_bits < bigram_bits else 'NOT beaten'} by {bigram_bits - model_bits:+.3f} bits/char; "
-      f"best n-gram ({labels[best_ngram]}): {'beaten' if model_bits < best_bits else 'NOT beaten'} by {best_bits - model_bits:+.3f}")
+print(f"On the test part, the SimpleRNN {'beat' if model_bits < best_bits else 'did NOT beat'} the best n-gram chosen on "
+      f"validation ({labels[best_ngram]}, {best_bits:.3f}) by {best_bits - model_bits:+.3f} bits/char "
+      f"({(best_bits - model_bits) / best_bits:+.1%}).")
 # 2 ** bits is the "perplexity": as unsure as choosing among that many equally likely characters.
 print(f"perplexity 2**{model_bits:.2f} = {2 ** model_bits:.1f}: as unsure as a choice among {2 ** model_bits:.1f} equally likely characters")
 
 model.save(out_dir / "model.keras")
-metrics.write_metrics(
-    out_dir / "metrics.json",
-    {
-        "model_bits_per_char": model_bits,
-        "baselines": baselines,
-        "best_ngram": best_ngram,
-        "uniform_bits_per_char": uniform_bits,
-        "val_chars": int(len(val_ids)),
-        "model_scored_chars": int(y_val.size),
-        "best_epoch": best_epoch,
-        "epochs_run": len(history.history["loss"]),
-        "fit_seconds": fit_seconds,
-        "params": int(model.count_params()),
-        "seed": args.seed,
-        "seq_len": args.seq_len,
-        "stride": stride,
-        "epochs": args.epochs,
-        "units": args.units,
-        "batch_size": args.batch_size,
-        "learning_rate": LEARNING_RATE,
-        "vocab_size": vocab_size,
-        "vocabulary": "".join(vocab),  # index i is vocabulary[i]: needed to use model.keras later
-        "backend": backend_name(),
-    },
-)
+run_metrics.update({"model_bits_per_char": model_bits, "test_scored_chars": int(y_test.size), "test_unknown_chars": test_unknown})
+metrics.write_metrics(out_dir / "metrics.json", run_metrics)
 
 # %% Step 6: visualize the learning curves, in bits per character
 # plot_loss reads history.history and the loss name; we hand it the same curves in bits,
@@ -252,18 +330,18 @@ history_in_bits = SimpleNamespace(
 figure = plotting.plot_loss(history_in_bits, "SimpleRNN: cross-entropy per epoch")
 axes = figure.axes[0]
 for key, style in (("bigram", ":"), (best_ngram, "--")):
-    axes.axhline(baselines[key]["bits_per_char"], color="0.4", linestyle=style, linewidth=1)
-    axes.annotate(f"{labels[key]} (validation)", (1, baselines[key]["bits_per_char"]), textcoords="offset points",
+    axes.axhline(baselines[key]["val_bits_per_char"], color="0.4", linestyle=style, linewidth=1)
+    axes.annotate(f"{labels[key]} (validation)", (1, baselines[key]["val_bits_per_char"]), textcoords="offset points",
                   xytext=(2, 3), fontsize=8, color="0.3")
 axes.axvline(best_epoch, color="tab:green", linewidth=1, alpha=0.5, label=f"best epoch ({best_epoch}), kept")
 axes.legend()
 plotting.save_figure(figure, out_dir / "loss.png", show)
 print(f"\n[6] loss.png: training and validation bits/char per epoch, with the bigram and {labels[best_ngram]} lines")
 
-# %% Step 7: generate text from a prompt at several temperatures
-# The network gives probabilities for the next character; we draw one, append it, and ask
-# again. The temperature T reshapes the probabilities before the draw (p ** (1/T), then
-# normalised): T < 1 sharpens them towards the most likely character (safe, but it
+# %% Step 7: generate text from a prompt, one character at a time, carrying the state
+# The network gives probabilities for the next character; we draw one, feed it in, and
+# ask again. The temperature T reshapes the probabilities before the draw (p ** (1/T),
+# then normalised): T < 1 sharpens them towards the most likely character (safe, but it
 # repeats itself), T = 1 draws from the network's own probabilities, T > 1 flattens them
 # (more surprise, more spelling mistakes). Near T = 0 it always takes the most likely one.
 #
@@ -278,42 +356,85 @@ if dropped:
     # ascii() and the Unicode name print safely in any terminal, whatever its encoding.
     names = ", ".join(f"{ascii(ch)} ({unicodedata.name(ch, 'no name')})" for ch in dropped)
     print(f"  not in the vocabulary, so dropped from the prompt: {names}")
-if len(prompt_ids) > args.seq_len:
-    print(f"  the network sees only the last {args.seq_len} characters of the prompt (--seq-len)")
 
-# All temperatures are generated together, one row of a batch each, so each step is a
-# single call. The network reads the last seq_len characters (as in training, its state
-# starts at zero). A shorter context sits at the left of a fixed-size window: a
-# SimpleRNN reads left to right, so whatever fills the rest of the window cannot change
-# its prediction at position len(context) - 1, and the window's shape never changes.
-# predict_on_batch runs Keras's compiled graph (~2 ms a call); model(x) would run the
-# recurrent loop step by step in Python, ~50 times slower.
+# This is what a recurrent network is for: its hidden state is its memory of everything
+# read so far, so each new character costs ONE step of the recurrence,
+#     h_t = tanh(x_t·W + h_{t-1}·U + b),   then   p = softmax(h_t·V + c),
+# with h_{t-1} carried over from the previous character. char_model_step does exactly
+# that in NumPy with the trained weights (put a breakpoint inside it to watch h_t change).
+# All temperatures run together, one row of a batch each. The state starts at zero, as
+# in training, and reads the prompt first.
+weights = text_utils.char_model_weights(model)  # embedding, W, U, b, Dense V and c, as NumPy arrays
 rng = np.random.default_rng(args.seed)  # the draws are repeatable too
 temperatures = args.temperature
 contexts = [list(prompt_ids) for _ in temperatures]
-window = np.zeros((len(temperatures), args.seq_len), dtype=np.int32)
-generation_started = time.perf_counter()
+hidden_state = np.zeros((len(temperatures), args.units), dtype=np.float32)
+for char_id in prompt_ids:
+    probabilities, hidden_state = text_utils.char_model_step(np.full(len(temperatures), char_id), hidden_state, weights)
 for _ in range(args.length):
-    recent = [context[-args.seq_len:] for context in contexts]
-    for row, ids in enumerate(recent):
-        window[row, : len(ids)] = ids
-    position = len(recent[0]) - 1  # where the newest character sits: its output predicts the next one
-    probabilities = model.predict_on_batch(window)[:, position, :]
-    for row, temperature in enumerate(temperatures):
-        contexts[row].append(text_utils.sample_next(probabilities[row], temperature, rng))
-generation_seconds = time.perf_counter() - generation_started
+    probabilities[:, unknown_id] = 0.0  # never write the UNKNOWN symbol itself
+    next_ids = [text_utils.sample_next(probabilities[row], temperature, rng) for row, temperature in enumerate(temperatures)]
+    for context, char_id in zip(contexts, next_ids):
+        context.append(char_id)
+    probabilities, hidden_state = text_utils.char_model_step(np.array(next_ids), hidden_state, weights)
 
 samples = {temperature: text_utils.decode(context, vocab) for temperature, context in zip(temperatures, contexts)}
 report = [f"prompt: {prompt!r} (typed: {args.prompt!r}; dropped: {', '.join(map(ascii, dropped)) or 'none'})"]
 for temperature, sample in samples.items():
     report += ["", f"--- temperature {temperature:g} ---", sample]
 (out_dir / "samples.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
-print(f"{args.length} characters at each of {len(temperatures)} temperatures in {generation_seconds:.1f} s:")
+print(f"{args.length} characters at each of {len(temperatures)} temperatures:")
 for temperature, sample in samples.items():
     print(f"\n--- temperature {temperature:g} ---\n{sample}")
 
+# Two checks on the first sample's text, and the cost of each way.
+# (a) Carrying the state is exact: the probabilities after each character equal those of
+#     the Keras model reading the whole text so far from a zero state, in one call.
+# (b) Re-reading only the last seq_len characters from a zero state for every new
+#     character (seq_len steps each, the way the network was trained) agrees with (a)
+#     only while the text is at most seq_len long; beyond, the carried state still holds
+#     older characters, which the re-read window has forgotten. Nothing in training
+#     (truncated BPTT, step 3) taught the network to use characters that far back.
+context = np.array(contexts[0][:-1])  # the characters the first sample was generated from
+steps = len(context)
+carried = np.empty((steps, vocab_size))
+started = time.perf_counter()
+state = np.zeros(args.units, dtype=np.float32)
+for t, char_id in enumerate(context):
+    carried[t], state = text_utils.char_model_step(char_id, state, weights)
+carried_ms = 1000 * (time.perf_counter() - started) / steps
+whole_text = model.predict_on_batch(context[np.newaxis])[0]  # Keras reads all the characters at once
+
+reread = np.empty((steps, vocab_size))
+started = time.perf_counter()
+for t in range(steps):
+    state = np.zeros(args.units, dtype=np.float32)
+    for char_id in context[max(0, t + 1 - args.seq_len) : t + 1]:
+        reread[t], state = text_utils.char_model_step(char_id, state, weights)
+reread_ms = 1000 * (time.perf_counter() - started) / steps
+carry_gap = float(np.abs(carried - whole_text).max())
+within = min(steps, args.seq_len)
+window_gap_within = float(np.abs(carried[:within] - reread[:within]).max())
+window_gap_beyond = float(np.abs(carried[within:] - reread[within:]).max()) if steps > within else 0.0
+print(f"\ncarried state vs Keras reading all {steps} characters from a zero state: largest difference {carry_gap:.1e}")
+print(f"carried state vs re-reading the last {args.seq_len} characters: {window_gap_within:.1e} over the first {within} characters, "
+      f"{window_gap_beyond:.1e} after them (the carried state still holds older characters)")
+print(f"time per generated character (model arithmetic, NumPy): carrying the state {carried_ms:.3f} ms (1 step), "
+      f"re-reading the window {reread_ms:.3f} ms (up to {args.seq_len} steps), {reread_ms / carried_ms:.0f}x slower")
+run_metrics["generation"] = {
+    "carried_ms_per_char": carried_ms,
+    "reread_ms_per_char": reread_ms,
+    "carried_vs_keras_max_abs_diff": carry_gap,
+    "window_vs_carried_max_abs_diff_within_seq_len": window_gap_within,
+    "window_vs_carried_max_abs_diff_beyond_seq_len": window_gap_beyond,
+}
+metrics.write_metrics(out_dir / "metrics.json", run_metrics)
+
 # %% Step 8: look inside the cell: the hidden state at every character of one sequence
-# Keras runs the SimpleRNN as one fused operation, so a debugger cannot stop inside it.
+# fit, evaluate and predict run a compiled TensorFlow graph (Keras traces its Python code
+# once, then runs the graph), so a breakpoint in Keras's code is never hit while they run.
+# Inside that graph the SimpleRNN is a loop over the time steps (a tf.while_loop, see
+# keras/src/backend/tensorflow/rnn.py), not Python a debugger can step through.
 # utils.cells.run_cell redoes the same arithmetic in NumPy, one character at a time.
 # To watch it: put a breakpoint in utils/cells.py, inside simple_rnn_step, on the line
 #     hidden_state = activation(from_input + from_memory)
@@ -332,18 +453,15 @@ gap = float(np.abs(trace["hidden_state"] - keras_states).max())
 # Show the busiest units: those whose value changes most along the sequence.
 busiest = np.argsort(trace["hidden_state"].std(axis=0))[::-1]
 look_chars = [vocab[i] for i in look_ids]
-shown_steps = min(len(look_ids), 24)
+plotted_steps = min(len(look_ids), 48)
 print(f"\n[8] the hidden state, character by character, for the validation sequence "
       f"{text_utils.decode(look_ids[:70], vocab)!r}{' ...' if len(look_ids) > 70 else ''}")
 print(f"NumPy mirror vs Keras layer: largest difference {gap:.1e} (float rounding only)")
-table = cells.format_gate_table(trace, "hidden_state", units=sorted(busiest[:3].tolist())).splitlines()
-print(table[0])
-print(table[1] + "  character")
-for t, row in enumerate(table[2 : 2 + shown_steps]):
-    print(f"{row}  {look_chars[t]!r}")
-plotted_steps = min(len(look_ids), 48)
-if shown_steps < plotted_steps:
-    print(f"  ... {plotted_steps - shown_steps} more steps in gates.png")
+print(cells.format_gate_table(
+    trace, "hidden_state", units=sorted(busiest[:3].tolist()),
+    step_labels=[f"{t} {ch!r}" for t, ch in enumerate(look_chars)], step_header="t, character",
+    max_rows=24, more_text=f"... {{n}} more characters (gates.png draws the first {plotted_steps})",
+))
 # Each value lies in (-1, 1) (tanh). A unit that flips at every space, or stays high inside
 # a word, has learned something about the text's structure; most units mix several things.
 figure = cells.gates_figure(
