@@ -151,7 +151,7 @@ def test_a_missing_value_becomes_a_gap_that_fill_gaps_fills(tmp_path):
 FAILS = {
     "an .xlsx workbook": (b"PK\x03\x04" + bytes(200), "series.xlsx", "Value", ["workbook", "save it as CSV"]),
     "an .xls workbook": (b"\xd0\xcf\x11\xe0" + bytes(200), "series.xls", "Value", ["Excel 97-2003", "save it as CSV"]),
-    "a web page": ("<!DOCTYPE html>\n<html><table><tr><td>1</td></tr></table></html>\n", "series.csv", "Value", ["web page", "save it as CSV"]),
+    "a web page": ("<!DOCTYPE html>\n<html><table><tr><td>1</td></tr></table></html>\n", "series.csv", "Value", ["web page", "download the data as CSV"]),
     "a binary file": (b"\x00\x01\x02" * 100, "series.csv", "Value", ["binary"]),
     "a wrong column in a semicolon file": ("Datum;Wert\n2020-01;1,5\n", "series.csv", "Value", ["no column 'Date'", "'Datum', 'Wert'", "semicolons", "--date-col"]),
     "too many missing values": (

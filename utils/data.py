@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 from utils.errors import BadInputError
 
@@ -81,7 +82,7 @@ def _read_text(path):
     if not text.strip():
         raise BadInputError(f"{path} is empty; pass a CSV with a header line and data rows")
     if text.lstrip()[:1] == "<" and re.search(r"<(html|table|!doctype)", text[:2000], re.IGNORECASE):
-        raise BadInputError(f"{path} is a web page (HTML), not a CSV file; {save_as_csv}")
+        raise BadInputError(f"{path} is a web page (HTML), not a CSV file; download the data as CSV instead (a CSV or Download link), or open it in a spreadsheet and save it as CSV")
     if "\n" not in text and "\r" in text:  # old Mac line ends
         text = text.replace("\r", "\n")
     return text, notes
@@ -261,12 +262,15 @@ def _parse_dates(text, line_of):
         return _day_month_dates(text, parts, line_of)
     # Month names and other shapes ("Jan 13 2010", "13 January 2010"): the format of the first
     # date, applied to all, so every row is read the same way.
-    from pandas.tseries.api import guess_datetime_format
-
     for dayfirst in (False, True):
-        fmt = guess_datetime_format(str(text.iloc[0]), dayfirst=dayfirst)
-        if fmt:
-            guessed = pd.to_datetime(text, format=fmt, errors="coerce")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fmt = guess_datetime_format(str(text.iloc[0]), dayfirst=dayfirst)
+            try:
+                guessed = pd.to_datetime(text, format=fmt, errors="coerce") if fmt else None
+            except ValueError:  # e.g. a zone in the format, with offsets that differ
+                guessed = None
+        if guessed is not None and guessed.dt.tz is None:
             if guessed.notna().mean() >= 0.5:
                 return guessed, [f"dates read with the format {fmt} (from {text.iloc[0]!r}); "
                                  "write them as YYYY-MM-DD to be sure"]

@@ -25,7 +25,8 @@ def exit_cleanly_on_bad_input():
     def hook(exc_type, exc, tb):
         if issubclass(exc_type, BadInputError):
             sys.stdout.flush()
-            print(f"error: {exc}", file=sys.stderr)
+            one_line = " ".join(str(exc).split())  # a message must never spill onto a second line
+            print(f"error: {one_line}", file=sys.stderr)
             raise SystemExit(EXIT_BAD_INPUT)
         previous_hook(exc_type, exc, tb)
 
