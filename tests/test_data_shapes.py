@@ -74,10 +74,10 @@ LOADS = {
     "a date index saved by pandas without a name": (",Value\n" + rows(MONTHS, VALUES), "Value", MONTHS, VALUES[:2], ["unnamed column 1 as the dates"]),
     "NA for a missing value": (
         "Date,Value\n" + rows(DAYS, ["NA" if i == 5 else v for i, v in enumerate(VALUES[:40])]), "Value", DAYS.delete(5), VALUES[:2],
-        ["1 value(s)", "'NA'", "line 7", "gaps"],
+        ["1 value(s)", "'NA'", "line 7", "1 inside the series are gaps to fill"],
     ),
     "a dash for a missing value": ("Date,Value\n" + rows(DAYS, ["-" if i == 5 else v for i, v in enumerate(VALUES[:40])]), "Value", DAYS.delete(5), VALUES[:2], ["'-'"]),
-    "an empty value at the end": ("Date,Value\n" + rows(DAYS, VALUES[:39] + [""]), "Value", DAYS[:-1], VALUES[:2], ["empty", "line 41"]),
+    "an empty value at the end": ("Date,Value\n" + rows(DAYS, VALUES[:39] + [""]), "Value", DAYS[:-1], VALUES[:2], ["empty", "line 41", "1 at its start or end are dropped"]),
     "newest date first": ("Date,Value\n" + rows(DAYS[::-1], VALUES[:40][::-1]), "Value", DAYS, VALUES[:2], ["newest date first"]),
     "a footer": ("Date,Value\n" + rows(MONTHS, VALUES, "%Y-%m") + "Source: a statistics office,\n", "Value", MONTHS, VALUES[:2], ["footer", "Source"]),
     "month names": ("Date,Value\n" + rows(DAYS, VALUES, "%b %d %Y"), "Value", DAYS, VALUES[:2], ["format %b %d %Y"]),

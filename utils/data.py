@@ -149,7 +149,7 @@ def _zone_free_dates(text):
             local = pd.to_datetime(local_text, format="ISO8601", errors="coerce")
         except ValueError:
             local = pd.Series(pd.NaT, index=text.index)
-    shown = ", ".join(str(z) for z in zones[:3]) + (", ..." if len(zones) > 3 else "")
+    shown = ", ".join("Z, i.e. UTC" if z == "Z" else str(z) for z in zones[:3]) + (", ..." if len(zones) > 3 else "")
     offsets = f"UTC offsets {shown}" if len(zones) > 1 else f"UTC offset {shown}"
     known = local.dropna()
     steps = np.diff(known.to_numpy())
@@ -409,8 +409,15 @@ def load_series(csv_path, date_col, value_col, note=print):
                 f"({n_missing} of {len(values)} values missing, more than {MAX_MISSING_FRACTION:.0%}); "
                 "fill in the missing values or delete those rows"
             )
+        present = np.flatnonzero(~value_missing)
+        inside = int(value_missing[present[0]:present[-1]].sum())
+        fate = []
+        if inside:
+            fate.append(f"{inside} inside the series are gaps to fill")
+        if n_missing - inside:
+            fate.append(f"{n_missing - inside} at its start or end are dropped")
         notes.append(f"{n_missing} value(s) of {value_name!r} are missing ({shown}; first on line {first_line}): "
-                     "their dates are treated as gaps")
+                     + ", ".join(fate))
 
     index = pd.DatetimeIndex(dates)
     steps = np.diff(index.to_numpy())
