@@ -1,5 +1,5 @@
-"""Case 17-3 (GRU) end to end: outputs, gap filling, determinism, save and reload, bad input;
-and the day-of-year features it feeds the network."""
+"""Case 17-3 (GRU) end to end: outputs, three periods, gap filling, honesty (the test period changes
+nothing but the test scores), save and reload, business days, bad input."""
 
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -8,15 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import assert_identical_runs, assert_clean_failure, data_fingerprint, read_metrics, write_daily_csv, write_monthly_csv
+from conftest import assert_clean_failure, data_fingerprint, read_metrics, write_daily_csv, write_monthly_csv
+from utils import transforms
 from utils.features import day_of_year_features
 
 SCRIPT = "Case17-3-TF-GatedRecurrentUnitNetworks.py"
-N_DAYS = 500  # the smallest series must give a year of history before its last 20 % (test days)
-DROPPED = (200, 450)  # one missing day among the training days, one among the test days
+N_DAYS = 600  # the smallest series must give a year of training before its validation period
+N_TEST = 120  # the last 20 % of the days
+DROPPED = (200, 550)  # one missing day among the training days, one among the test days
 WINDOW = 7
-TINY = ["--epochs", "2", "--units", "4", "--window", str(WINDOW), "--batch-size", "64", "--no-show"]
+TINY = ["--epochs", "3", "--units", "4", "--window", str(WINDOW), "--batch-size", "64", "--no-show"]
 OUTPUTS = ("loss.png", "forecast.png", "series.png", "gates.png", "model.keras", "metrics.json", "predictions.csv")
+FIRST_DAY = pd.Timestamp("2001-01-01")
 
 
 def next_day_prediction(stdout):
@@ -26,66 +29,126 @@ def next_day_prediction(stdout):
     return match.group(1), float(match.group(2))
 
 
+def write_business_day_csv(path, n_days=700, seed=3):
+    """A Monday-to-Friday series (a random walk, like a share price), with no rows on weekends."""
+    rng = np.random.default_rng(seed)
+    dates = pd.bdate_range("2001-01-01", periods=n_days)
+    values = 100 + np.cumsum(rng.normal(0.05, 1.0, n_days))
+    pd.DataFrame({"Day": dates.strftime("%Y-%m-%d"), "Close": np.round(values, 2)}).to_csv(path, index=False)
+    return path
+
+
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory):
-    """The script run twice with the same seed on a small synthetic daily CSV with two missing
-    days, from another folder. The two runs go side by side to save time (they share nothing)."""
+    """Three runs side by side (they share nothing), from another folder, with the same seed:
+    - "original": a small synthetic daily CSV with two missing days;
+    - "altered":  a copy of it in which every test-period value is replaced by other numbers;
+    - "business": a Monday-to-Friday series."""
     from conftest import run_script
 
     folder = tmp_path_factory.mktemp("gru")
     csv = write_daily_csv(folder / "tiny.csv", n_days=N_DAYS, drop=DROPPED)
+    table = pd.read_csv(csv)
+    first_test_day = FIRST_DAY + pd.Timedelta(days=N_DAYS - N_TEST)
+    in_test = pd.to_datetime(table["Date"]) >= first_test_day
+    table.loc[in_test, "Temp"] = np.round(np.random.default_rng(7).uniform(-30, 60, int(in_test.sum())), 1)
+    table.to_csv(folder / "altered.csv", index=False)
+    write_business_day_csv(folder / "business.csv")
+    runs = {
+        "original": ["--csv", csv],
+        "altered": ["--csv", folder / "altered.csv"],
+        "business": ["--csv", folder / "business.csv", "--date-col", "Day", "--value-col", "Close"],
+    }
     before = data_fingerprint()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = list(pool.map(lambda i: run_script(SCRIPT, "--csv", csv, "--output-dir", folder / f"run{i}", *TINY, cwd=folder), (1, 2)))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {name: pool.submit(run_script, SCRIPT, *flags, "--output-dir", folder / name, *TINY, cwd=folder)
+                   for name, flags in runs.items()}
+        results = {name: future.result() for name, future in futures.items()}
     assert data_fingerprint() == before
-    return folder, runs
+    return folder, results
 
 
 def test_smoke_run_writes_every_output_and_a_full_trace(tiny_runs):
-    folder, (run, _) = tiny_runs
+    folder, runs = tiny_runs
+    run = runs["original"]
     assert run.returncode == 0, run.stderr[-3000:]
     assert "Traceback" not in run.stderr
     for name in OUTPUTS:
-        assert (folder / "run1" / name).is_file(), name
-    for text in (f"[1] {N_DAYS} values of 'Temp'", "(samples, window, features)", "scaler:", "3 features",
-                 "Total params", "GRU: 3·(4·(4+3)+2·4) = 108 (Keras counts 108)", "Epoch 2/2",
-                 "persistence (today)", "mean of the last 7 days", "same day last year", "ridge (same inputs)",
-                 "update_gate (GRU)", "reset_gate (GRU)"):
+        assert (folder / "original" / name).is_file(), name
+    for text in (f"[1] {N_DAYS} values of 'Temp'", "one per day", "three periods", "training", "validation",
+                 "test        2002-04-26 .. 2002-08-23  (120 days; scored once, at the end)", "(samples, window, features)", "input scaler:", "3 features",
+                 "Total params", "GRU: 3·(4·(4+3)+2·4) = 108 (Keras counts 108)", "Epoch 3/3", "[6] saved",
+                 "persistence (yesterday)", "mean of the last 7 days", "same day last year", "ridge (same inputs)",
+                 "ridge regression: alpha", "the best simple baseline on validation:", "scored once",
+                 "update_gate (GRU)", "reset_gate (GRU)", "before training"):
         assert text in run.stdout, text
-    last_date = pd.Timestamp("2001-01-01") + pd.Timedelta(days=N_DAYS - 1)
+    for step in range(1, 9):
+        assert f"\n[{step}] " in run.stdout, step  # every step prints a line
+    assert "Freq:" not in run.stdout  # no pandas index details in the trace
+    # a student's series is not called a temperature, and its unit is its column's name
+    assert "temperature" not in run.stdout.lower() and "°C" not in run.stdout
+    assert "Temp)" in run.stdout
+    last_line = run.stdout.strip().splitlines()[-1]
+    assert last_line.startswith("On the test period the GRU ") and "best simple baseline chosen on validation" in last_line
+    assert "ridge regression" in last_line and "%" in last_line
     date, value = next_day_prediction(run.stdout)
-    assert date == str((last_date + pd.Timedelta(days=1)).date())
-    assert -5 < value < 25  # the synthetic series lives around 11 ± 4 °C
+    assert date == str((FIRST_DAY + pd.Timedelta(days=N_DAYS)).date())
+    assert -5 < value < 25  # the synthetic series lives around 11 ± 4
 
 
 def test_metrics_json_has_the_documented_keys(tiny_runs):
     folder, _ = tiny_runs
-    m = read_metrics(folder / "run1")
-    assert m["test_points"] == 100  # the last 20 % of the 500 days, every one of them scored
-    assert (m["window"], m["epochs"], m["seed"], m["units"]) == (WINDOW, 2, 42, 4)
+    m = read_metrics(folder / "original")
+    assert m["test_points"] == N_TEST  # the last 20 % of the days, every one of them scored
+    assert m["periods"] == {"train": 384, "validation": 96, "test": N_TEST}
+    assert (m["window"], m["epochs"], m["seed"], m["units"]) == (WINDOW, 3, 42, 4)
     assert m["params"] == 108 + 5  # the GRU and the Dense layer (4 weights + 1 bias)
-    assert set(m["baselines"]) == {"persistence", "mean_last_7_days", "same_day_last_year", "ridge"}
+    assert set(m["baselines"]) == {"persistence", "mean_last_7", "seasonal_naive", "ridge"}
     for score in (*m["baselines"].values(), {"rmse": m["model_rmse"], "mae": m["model_mae"]}):
         assert set(score) == {"rmse", "mae"}
         assert 0 < score["mae"] <= score["rmse"] < 10
-    assert m["unit"] == "Temp" and m["backend"] == "tensorflow" and m["fit_seconds"] > 0
+    assert m["best_baseline_on_validation"] in ("persistence", "mean_last_7", "seasonal_naive")
+    # the baseline to beat is the one with the lowest validation RMSE
+    assert m["validation"][m["best_baseline_on_validation"]] == min(m["validation"][k] for k in ("persistence", "mean_last_7", "seasonal_naive"))
+    choices = m["choices"]
+    assert choices["target"] == m["target"] and choices["target"] in ("raw", "diff", "seasonal")
+    assert set(choices["target_candidates_validation_rmse"]) == {"raw", "diff", "seasonal"}  # --csv: auto tries all three
+    assert choices["target"] == min(choices["target_candidates_validation_rmse"], key=choices["target_candidates_validation_rmse"].get)
+    assert 1 <= choices["best_epoch"] <= choices["epochs_run"] <= 3 and choices["ridge_alpha"] > 0
+    assert m["unit"] == "Temp" and m["step"] == "day" and m["season"] == 365
+    assert m["backend"] == "tensorflow" and m["fit_seconds"] > 0 and len(m["weights_sha256"]) == 64
 
 
 def test_missing_days_are_filled_named_and_windows_stay_daily(tiny_runs):
-    folder, (run, _) = tiny_runs
-    missing = [str((pd.Timestamp("2001-01-01") + pd.Timedelta(days=d)).date()) for d in DROPPED]
-    assert f"Note: filled 2 missing date(s) by interpolation: {', '.join(missing)}" in run.stdout
-    # The test days are one unbroken run of days, the filled one included: no window skipped it.
-    test_dates = pd.read_csv(folder / "run1" / "predictions.csv", index_col=0, parse_dates=True).index
-    assert len(test_dates) == 100 and pd.Timestamp(missing[1]) in test_dates
+    folder, runs = tiny_runs
+    missing = [str((FIRST_DAY + pd.Timedelta(days=d)).date()) for d in DROPPED]
+    assert f"Note: filled 2 missing date(s) by interpolation: {', '.join(missing)}" in runs["original"].stdout
+    # The test days are the last N_TEST days, one unbroken run, the filled one included: no window skipped it.
+    test_dates = pd.to_datetime(pd.read_csv(folder / "original" / "predictions.csv", index_col=0).index)
+    assert len(test_dates) == N_TEST and pd.Timestamp(missing[1]) in test_dates
+    assert test_dates[0] == FIRST_DAY + pd.Timedelta(days=N_DAYS - N_TEST)
     assert (np.diff(test_dates.to_numpy()) == np.timedelta64(1, "D")).all()
 
 
-def test_same_seed_gives_identical_numbers(tiny_runs):
+def test_the_test_period_changes_nothing_but_the_test_scores(tiny_runs):
+    """Honest by construction: every test-period value replaced by other numbers, same seed.
+    Every choice (target, ridge alpha, early-stopping epoch, baseline to beat), every validation
+    score and the trained weights stay exactly the same; only the test scores move."""
     folder, runs = tiny_runs
-    assert all(run.returncode == 0 for run in runs)
-    assert_identical_runs(folder / "run1", folder / "run2")
-    assert next_day_prediction(runs[0].stdout) == next_day_prediction(runs[1].stdout)
+    assert runs["altered"].returncode == 0, runs["altered"].stderr[-3000:]
+    original, altered = read_metrics(folder / "original"), read_metrics(folder / "altered")
+    assert altered["choices"] == original["choices"]
+    assert altered["validation"] == original["validation"]
+    assert altered["weights_sha256"] == original["weights_sha256"]
+    assert altered["periods"] == original["periods"] and altered["test_first_date"] == original["test_first_date"]
+    assert altered["model_rmse"] > 2 * original["model_rmse"]  # the new test values are far off the series
+    assert altered["baselines"]["ridge"]["rmse"] != original["baselines"]["ridge"]["rmse"]
+
+    # from the periods to the last validation score, the trace is the same word for word (timings aside)
+    def choosing(stdout):
+        trace = stdout[stdout.index("\n[2] "):stdout.index("test period (")]
+        return re.sub(r"\d+(\.\d+)? ?m?s\b", "", trace)
+    assert choosing(runs["altered"].stdout) == choosing(runs["original"].stdout)
 
 
 def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
@@ -96,27 +159,48 @@ def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
     from utils import windows
     from utils.data import fill_gaps, load_series
 
-    folder, (run, _) = tiny_runs
-    model = keras.saving.load_model(folder / "run1" / "model.keras")
+    folder, runs = tiny_runs
+    target = read_metrics(folder / "original")["target"]
+    model = keras.saving.load_model(folder / "original" / "model.keras")
     series = fill_gaps(load_series(folder / "tiny.csv", "Date", "Temp"))[0]
     values = series.to_numpy()
-    first_test = len(values) - windows.test_size(len(values))
-    scaler = windows.fit_scaler(values[:first_test], (-1, 1))
-    scaled = windows.scale(scaler, values)
-    inputs = np.column_stack([scaled, day_of_year_features(series.index)])
-    X, y, positions = windows.make_windows(inputs, scaled, WINDOW)
-    _, X_test, _, _, _ = windows.split_by_position(X, y, positions, first_test)
+    periods = windows.three_periods(len(values), N_TEST, 96)
+    inputs, targets = transforms.inputs_and_targets(values, target, 365)
+    input_scaler = windows.fit_scaler(inputs[periods.training()], (-1, 1))
+    target_scaler = windows.fit_scaler(targets[periods.training()], (-1, 1))
+    features = np.column_stack([windows.scale(input_scaler, inputs), day_of_year_features(series.index)])
+    X, y, positions = windows.make_windows(features, windows.scale(target_scaler, targets), WINDOW)
+    split = windows.split_three(X, y, positions, periods)
 
-    predicted = windows.unscale(scaler, model.predict(X_test, verbose=0)[:, 0])
-    saved = pd.read_csv(folder / "run1" / "predictions.csv", index_col=0)
-    np.testing.assert_allclose(predicted, saved["GRU"].to_numpy(), atol=1e-3)
-    assert not np.allclose(saved["GRU"], saved["persistence (today)"], atol=0.1)  # a real forecast, not a copy
+    def forecast(X_part, part_positions):
+        scaled = model.predict(X_part, verbose=0)[:, 0]
+        return transforms.to_levels(windows.unscale(target_scaler, scaled), values, part_positions, target, 365)
 
-    next_value = windows.unscale(scaler, model.predict(inputs[-WINDOW:][None], verbose=0)[:, 0])[0]
-    assert abs(next_value - next_day_prediction(run.stdout)[1]) <= 0.05 + 1e-6  # printed to 0.1
+    saved = pd.read_csv(folder / "original" / "predictions.csv", index_col=0)
+    np.testing.assert_allclose(forecast(split.X_test, split.test_positions), saved["GRU"].to_numpy(), atol=1e-3)
+    assert not np.allclose(saved["GRU"], saved["persistence (yesterday)"], atol=0.1)  # a real forecast, not a copy
+    next_value = forecast(features[-WINDOW:][None], np.array([len(values)]))[0]
+    assert abs(next_value - next_day_prediction(runs["original"].stdout)[1]) <= 0.05 + 1e-6  # printed to 0.1
 
 
-BAD_INPUTS = ["missing file", "missing column", "non-numeric", "window 0", "too short", "not daily"]
+def test_a_business_day_series_runs_as_business_days(tiny_runs):
+    folder, runs = tiny_runs
+    run = runs["business"]
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "one per business day" in run.stdout and "a season is 5 business days" in run.stdout
+    assert "persistence (the last business day)" in run.stdout and "same weekday last week" in run.stdout
+    assert "missing" not in run.stdout  # weekends are not gaps
+    m = read_metrics(folder / "business")
+    assert m["step"] == "business day" and m["season"] == 5 and m["test_points"] == 140
+    assert "seasonal" in m["choices"]["target_candidates_validation_rmse"]  # a season of 5 fits: all three tried
+    # the next forecast is for the Monday after the last Friday... or the next business day, whatever it is
+    date, _ = next_day_prediction(run.stdout)
+    last = pd.bdate_range("2001-01-01", periods=700)[-1]
+    assert pd.Timestamp(date) == last + pd.offsets.BDay(1)
+    assert "temperature" not in run.stdout.lower() and " month" not in run.stdout.replace("calendar month", "")
+
+
+BAD_INPUTS = ["missing file", "missing column", "non-numeric", "window 0", "too short", "no year before validation", "not daily"]
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +211,7 @@ def bad_runs(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("gru_bad")
     good = write_daily_csv(folder / "good.csv", n_days=N_DAYS)
+    short = write_daily_csv(folder / "short.csv", n_days=400)
     non_numeric = folder / "non_numeric.csv"
     non_numeric.write_text("Date,Temp\n2001-01-01,11.2\n2001-01-02,cold\n", encoding="utf-8")
     monthly = write_monthly_csv(folder / "monthly.csv", n_months=72, value_col="Temp")
@@ -136,8 +221,9 @@ def bad_runs(tmp_path_factory):
         "non-numeric": (["--csv", non_numeric], ["line 3", "'cold'", "not a number"]),
         "window 0": (["--window", "0"], ["--window", "1 or more"]),
         # the shipped data, found from another folder, then too short for such a window
-        "too short": (["--window", "3000"], ["3652 points", "--window 3000"]),
-        "not daily": (["--csv", monthly], ["one value per day", "daily"]),
+        "too short": (["--window", "3000"], ["--window 3000", "training samples", "--window 2544 or less"]),
+        "no year before validation": (["--csv", short], ["same day last year", "365 days", "longer series"]),
+        "not daily": (["--csv", monthly], ["one value per day", "business-day"]),
     }
     before = data_fingerprint()
     with ThreadPoolExecutor(max_workers=3) as pool:
@@ -155,25 +241,3 @@ def test_bad_input_ends_in_one_clear_line(bad_runs, case):
     result, words = bad_runs[case]
     assert_clean_failure(result, *words)
     assert "Epoch" not in result.stdout  # it stopped before any training
-
-
-# ------------------------------------------------------------------ utils/features.py
-
-def test_day_of_year_features_put_the_year_on_a_circle():
-    dates = pd.date_range("1987-01-01", "1989-12-31", freq="D")  # 1988 is a leap year
-    features = day_of_year_features(dates)
-    assert features.shape == (len(dates), 2) and features.dtype == np.float32
-    np.testing.assert_allclose((features**2).sum(axis=1), 1.0, atol=1e-6)  # every day on the unit circle
-    np.testing.assert_allclose(features[0], [0.0, 1.0], atol=1e-6)  # 1 January: angle 0
-    sin, cos = day_of_year_features(pd.to_datetime(["1987-07-02", "1987-04-02"])).T
-    assert cos[0] < -0.99 and sin[1] > 0.99  # half a year on: the opposite side; a quarter: the top
-    # neighbours stay neighbours, across New Year too: every step between days is the same size
-    steps = np.linalg.norm(np.diff(features, axis=0), axis=1)
-    assert steps.max() - steps.min() < 1e-4 and steps.max() < 0.02
-    # and each year goes round once: no two days of 1988 share a point
-    one_year = features[(dates.year == 1988)]
-    assert len(np.unique(np.round(one_year, 5), axis=0)) == 366
-
-
-def test_day_of_year_features_accept_plain_date_strings():
-    np.testing.assert_allclose(day_of_year_features(["2001-01-01"]), day_of_year_features(pd.DatetimeIndex(["2001-01-01"])))
