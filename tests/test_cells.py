@@ -247,3 +247,26 @@ def test_gates_figure_before_and_after_training_side_by_side():
         matplotlib.pyplot.close(fig)
     with pytest.raises(ValueError, match="same"):
         cells.gates_figure(after, trace_before=lstm_trace(seed=29))
+
+
+@pytest.mark.parametrize("update_bias, keeps", [(30.0, "old state"), (-30.0, "candidate")])
+def test_keras_gru_update_rule_is_z_times_old_state(update_bias, keeps):
+    """Keras computes h = z * h_prev + (1 - z) * candidate: z = 1 keeps the old state (as Cho et al. 2014).
+
+    The update gate's bias is pushed to +30 (z = 1) or -30 (z = 0); Keras's own output then
+    equals the initial state or the candidate, and the mirror agrees.
+    """
+    layer = build_with_large_weights(keras.layers.GRU(UNITS), FEATURES, seed=30)
+    kernel, recurrent_kernel, bias = layer.get_weights()
+    bias[:, :UNITS] = 0.0
+    bias[0, :UNITS] = update_bias  # the z block of the input bias row
+    layer.set_weights([kernel, recurrent_kernel, bias])
+    x_t = random_inputs(seed=31, timesteps=1)[:1]  # one sample, one step
+    h_prev = np.random.default_rng(32).uniform(-0.9, 0.9, size=(1, UNITS)).astype(np.float32)
+
+    keras_h = keras.ops.convert_to_numpy(layer(x_t, initial_state=[h_prev]))[0]
+    step = cells.gru_step(x_t[0, 0], h_prev[0], kernel, recurrent_kernel, bias)
+    np.testing.assert_allclose(step.hidden_state, keras_h, atol=ATOL, rtol=0)
+    expected = h_prev[0] if keeps == "old state" else step.candidate
+    np.testing.assert_allclose(keras_h, expected, atol=ATOL, rtol=0)
+    assert np.abs(step.candidate - h_prev[0]).max() > 0.1  # the two outcomes really differ

@@ -1,18 +1,26 @@
 """Look inside a recurrent cell: NumPy copies of Keras's SimpleRNN, LSTM and GRU steps.
 
-Keras runs a recurrent layer as one fused operation, so a debugger cannot show you
-the gates. The functions here do the same arithmetic as Keras, one time step at a
+Why a breakpoint inside Keras never shows a gate: `model.fit` and `model.predict` run a
+compiled TensorFlow graph, so the Python debugger never steps through the arithmetic of
+a time step. (On a CPU, Keras 3 runs LSTM and GRU as a generic loop over the time steps
+inside that graph; the fused cuDNN kernel is used only on a GPU, see `cudnn_ok` in
+keras/src/backend/tensorflow/rnn.py. A SimpleRNN never had a fused kernel.)
+The functions here do the same arithmetic as Keras in plain NumPy, one time step at a
 time, with every gate stored in a local variable named for what it is.
+utils/bptt.py runs the same cells backward (backpropagation through time).
 
 How to use it in a debugger
 ---------------------------
 1. Train (or just build) a Keras layer, e.g. `lstm = model.layers[0]`.
-2. Put a breakpoint inside `lstm_step`, on the line that computes `forget_gate`.
-3. Run `trace = run_cell(lstm, x_train[0])` and step: the Variables pane shows
-   `input_gate`, `forget_gate`, `candidate`, `output_gate`, `cell_state` and
-   `hidden_state` for the current time step (one value per unit).
-   For a GRU, stop in `gru_step` on `update_gate`; for a SimpleRNN, in
-   `simple_rnn_step` on `hidden_state`.
+2. Put a breakpoint inside `lstm_step`, on the line that computes `cell_state`:
+   the four gates are computed on the lines above it, so when the debugger stops
+   there they are all visible already.
+3. Run `trace = run_cell(lstm, x_train[0])`: at every stop the Variables pane (or pdb's
+   `p forget_gate`) shows `input_gate`, `forget_gate`, `candidate` and `output_gate`
+   for the current time step (one value per unit); one more step shows `cell_state`.
+   For a GRU, stop in `gru_step` on the line that computes `hidden_state` (the update
+   gate, reset gate and candidate exist there); for a SimpleRNN, in `simple_rnn_step`
+   on `hidden_state`.
 
 `run_cell` returns the whole trace, one array of shape (timesteps, units) per gate
 and state; `trace["hidden_state"]` equals the layer's output with
@@ -127,6 +135,7 @@ def lstm_step(
     candidate = activation(sum_candidate)  # the new content proposed at this step (-1..1)
     output_gate = recurrent_activation(sum_output)  # how much of the cell state to show (0..1)
 
+    # A breakpoint on the next line stops with all four gates above already computed.
     cell_state = forget_gate * c_prev + input_gate * candidate  # the long-term memory
     hidden_state = output_gate * activation(cell_state)  # the output at this step
     return LSTMStep(input_gate, forget_gate, output_gate, candidate, cell_state, hidden_state)
@@ -151,15 +160,19 @@ def gru_step(
 
     Returns a `GRUStep` with update_gate, reset_gate, candidate and hidden_state.
 
-    How Keras differs from the textbook GRU (Cho et al., 2014):
-    * reset_after=True applies the reset gate AFTER the recurrent matrix product:
-      candidate = tanh(x·W_h + b_h + r * (h_prev·U_h + b'_h)); the textbook (and
-      reset_after=False) applies it before: candidate = tanh(x·W_h + (r * h_prev)·U_h + b_h).
-      "After" lets all three recurrent products share one matmul (what cuDNN does),
-      and it needs the second bias row b'_h, because it sits inside the r * (...).
-    * Keras keeps the OLD state where the update gate is 1:
-      h = z * h_prev + (1 - z) * candidate. Some textbooks write
-      h = (1 - z) * h_prev + z * candidate; it is the same model with z flipped.
+    The update rule: h = z * h_prev + (1 - z) * candidate, so z = 1 keeps the OLD state.
+    That is how Cho et al. (2014, arXiv 1406.1078) write it, and how Keras computes it.
+    Many textbooks write the opposite convention, h = (1 - z) * h_prev + z * candidate:
+    the same model with z replaced by 1 - z.
+
+    Where the reset gate acts (the `reset_after` flag):
+    * reset_after=True (Keras 3's default) applies it AFTER the recurrent matrix product:
+      candidate = tanh(x·W_h + b_h + r * (h_prev·U_h + b'_h)). Keras's GRU docstring
+      attributes this variant to the original arXiv 1406.1078v1 and notes that it is the
+      one cuDNN supports; it needs the second bias row b'_h, because b'_h sits inside r * (...).
+    * reset_after=False applies it BEFORE: candidate = tanh(x·W_h + (r * h_prev)·U_h + b_h),
+      which Keras's docstring attributes to arXiv 1406.1078v3. (That docstring still calls
+      this variant "the default"; in Keras 3 the default is reset_after=True.)
     """
     units = recurrent_kernel.shape[0]
     if reset_after:
@@ -179,10 +192,12 @@ def gru_step(
 
     if reset_after:  # Keras default: reset the product h_prev · U_h
         memory_candidate = reset_gate * (h_prev @ candidate_kernel + recurrent_bias[2 * units :])
-    else:  # textbook: reset h_prev first, then multiply
+    else:  # reset_after=False: reset h_prev first, then multiply
         memory_candidate = (reset_gate * h_prev) @ candidate_kernel
     candidate = activation(input_candidate + memory_candidate)
 
+    # A breakpoint on the next line stops with both gates and the candidate already computed.
+    # z = 1 keeps the old state (Cho et al. 2014 and Keras); many textbooks flip z.
     hidden_state = update_gate * h_prev + (1 - update_gate) * candidate
     return GRUStep(update_gate, reset_gate, candidate, hidden_state)
 
