@@ -252,17 +252,20 @@ def memory_gate_bias(kind, units, value):
     return initializer
 
 
-def stop_when_accuracy_reaches(model, threshold, metric="val_accuracy"):
-    """A Keras callback that ends `model.fit` after the first epoch whose `metric` >= threshold.
+def stop_when_metric_reaches(model, threshold, metric="val_loss", below=True):
+    """A Keras callback that ends `model.fit` after the first epoch whose `metric` reaches `threshold`.
 
-    A task that is solved does not need the rest of the epochs; one that is not solved
-    still gets every epoch, so each model gets the same chance. Returns a
-    keras.callbacks.LambdaCallback; `callback.stopped_at` is the epoch (1-based) or None.
+    below=True: stop when metric <= threshold (a loss); below=False: when metric >= threshold
+    (an accuracy). A task that is solved does not need the rest of the epochs; one that is not
+    solved still gets every epoch, so each model gets the same chance. Use a validation metric:
+    the decision to stop must not look at the test data. Returns a keras.callbacks.LambdaCallback;
+    `callback.stopped_at` is the epoch (1-based) or None.
     """
     import keras
 
     def check(epoch, logs):
-        if logs and logs.get(metric, 0.0) >= threshold:
+        value = (logs or {}).get(metric)
+        if value is not None and (value <= threshold if below else value >= threshold):
             callback.stopped_at = epoch + 1
             model.stop_training = True
 
@@ -336,24 +339,25 @@ def plot_gradient_norms(profiles, title):
     return fig
 
 
-def plot_accuracy_by_length(lengths, accuracies, chance=0.5, title="Test accuracy"):
-    """Test accuracy against sequence length T, one line per variant, with chance level marked.
+def plot_mse_by_length(lengths, errors, baselines=None, title="Test MSE"):
+    """Test MSE against sequence length T on a log scale, one line per variant, baselines as dashed lines.
 
-    lengths: the T values; accuracies: {variant name: [accuracy for each T]}.
+    lengths: the T values; errors: {variant name: [MSE for each T]}; baselines: {label: MSE}.
     """
     from utils.plotting import plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for variant, values in accuracies.items():
+    for variant, values in errors.items():
         ax.plot(lengths, values, marker="o", linewidth=2, label=variant, **line_style(variant))
-    ax.axhline(chance, color="0.3", linestyle="--", linewidth=1, label=f"chance ({chance:g})")
+    for (label, value), style in zip((baselines or {}).items(), ("--", "-.", ":")):
+        ax.axhline(value, color="0.3", linestyle=style, linewidth=1, label=f"{label} ({value:.3f})")
     ax.set_xticks(list(lengths))
-    ax.set_ylim(min(0.4, chance - 0.1), 1.03)
-    ax.set_xlabel("sequence length T (the answer is at step 1, then T-1 steps of noise)")
-    ax.set_ylabel("test accuracy")
+    ax.set_yscale("log")
+    ax.set_xlabel("sequence length T (first marked number in the first half, second in the second half)")
+    ax.set_ylabel("test MSE (log scale)")
     ax.set_title(title)
     ax.legend(fontsize=8)
-    ax.grid(True, alpha=0.3)
+    ax.grid(True, which="major", alpha=0.3)
     return fig
 
 

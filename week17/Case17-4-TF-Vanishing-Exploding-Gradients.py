@@ -1,28 +1,35 @@
-"""Case 17-4: vanishing and exploding gradients, measured; SimpleRNN vs LSTM vs GRU.
+"""Case 17-4: vanishing and exploding gradients, and long-term memory, measured.
 
 The lecture says: a SimpleRNN's gradients vanish over many time steps, so it cannot learn
-long-term dependencies; LSTM and GRU fix that; gradients can also explode, and clipping
-fixes that. This case turns each claim into a number and a picture.
+long-term dependencies; LSTM and GRU fix that with gates; gradients can also explode, and
+clipping fixes that. This case turns each claim into a number and a picture.
 
-The data: made up, so we know exactly where the answer is. Every sequence starts with
-+1 or -1, followed by T-1 steps of random noise; the label is the sign of the FIRST value
-(utils/gradients.py, make_recall_task). A network that forgets step 1 can only guess: 50 %.
+The memory task: the adding problem (Hochreiter & Schmidhuber 1997), made up so that we know
+exactly where the answer is. Each step carries a random number in [0, 1) and a marker; exactly
+two steps are marked, one in the first half of the sequence and one in the second, and the
+target is the sum of the two marked numbers (utils/gradients.py, make_adding_task). There is
+no shortcut: the network must notice the first marked number, carry it through the rest of
+the sequence, and add the second. Always predicting the mean, 1.0, scores an MSE of 1/6 = 0.167;
+remembering only the second number scores 1/12 = 0.083.
 
 What this case teaches, step by step:
-  1. make the recall task and look at one sequence;
+  1. make the adding problem at three lengths T and look at one sequence;
   2. build a SimpleRNN, an LSTM and a GRU with the same number of units, and the LSTM and
      GRU once more with their memory gate open from the start ("gates open");
-  3. vanishing gradients, measured: how much the loss "feels" each input step, ‖∂loss/∂x_t‖,
-     for freshly initialised cells over a long sequence;
-  4. long-term memory, measured: train each cell on the recall task for several lengths T;
-  5. the gradients again after training, and what the gates learned;
+  3. vanishing gradients, measured on fresh cells over a long sequence: how much the loss
+     "feels" each input step, ‖∂loss/∂x_t‖, and, beside it, the factor the gates put on the
+     memory path (the product of the LSTM's forget gates, the GRU's update gates);
+  4. long-term memory, measured: train SimpleRNN, LSTM and GRU on the adding problem for
+     every T, and score each on its test sequences against the predict-the-mean baseline;
+  5. the gradients and the gates again, after training;
   6. plot both: gradient_norms.png and memory.png;
   7. exploding gradients: a run whose loss turns NaN, and the same run with clipnorm;
   8. write every number to metrics.json.
 
 Run it:   python week17/Case17-4-TF-Vanishing-Exploding-Gradients.py
-Flags:    --help lists them all; --quick runs a small version in seconds;
-          --gate-bias sets how open the "gates open" variants start (default 3).
+Flags:    --help lists them all; --quick runs a small version for a first look;
+          --gate-bias sets how open the "gates open" variants start (default 3);
+          --train-gates-open also trains those variants in Step 4 (slower).
 Debug it: set a breakpoint on any line below, or run it cell by cell (# %% markers).
 """
 
@@ -54,28 +61,30 @@ exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2,
 CASE = "case17-4-gradients"
 run_started = time.perf_counter()
 
-parser = cli.new_parser("Case 17-4: vanishing and exploding gradients, and long-term memory, measured.")
-parser.add_argument("--timesteps", type=cli.positive_int, default=100, help="length of the long sequences: the gradients are measured over this many steps, and it is the longest recall length (default: %(default)s)")
-cli.add_training_flags(parser, epochs=20, units=32)
-parser.add_argument("--samples", type=cli.positive_int, default=1024, help="training sequences per recall length (default: %(default)s)")
+parser = cli.new_parser("Case 17-4: vanishing and exploding gradients, and long-term memory on the adding problem, measured.")
+parser.add_argument("--timesteps", type=cli.positive_int, default=100, help="length of the long sequences: the gradients are measured over this many steps, and it is the longest length trained (default: %(default)s)")
+cli.add_training_flags(parser, epochs=12, units=32)
+parser.add_argument("--samples", type=cli.positive_int, default=1600, help="training sequences per length T (default: %(default)s)")
 parser.add_argument("--batch-size", type=cli.positive_int, default=32, help="sequences per gradient step (default: %(default)s)")
 parser.add_argument("--gate-bias", type=float, default=3.0, help="the 'gates open' variants start the LSTM's forget gate and the GRU's update gate at sigmoid(B) (default: %(default)s, i.e. 0.95)")
-parser.add_argument("--quick", action="store_true", help="a small, fast version: two recall lengths, fewer sequences and epochs")
+parser.add_argument("--train-gates-open", action="store_true", help="also train the 'gates open' variants on the adding problem (slower)")
+parser.add_argument("--quick", action="store_true", help="a small, fast version: two lengths, fewer sequences and epochs")
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
-if args.samples < 10:
-    raise BadInputError(f"--samples {args.samples} is too few: 20 % of them are held out for validation; use 10 or more")
+if args.timesteps < 4:
+    raise BadInputError(f"--timesteps {args.timesteps} is too short for the adding problem at three lengths; use 4 or more")
 
 if args.quick:  # the same steps, smaller: for a first look and for the tests
     args.samples, args.epochs = min(args.samples, 256), min(args.epochs, 2)
-n_test = 256 if args.quick else 512  # test sequences per recall length
+n_val = 128 if args.quick else 400  # validation sequences per length: they decide when a run has solved the task
+n_test = 256 if args.quick else 1000  # test sequences per length: scored once, at the end of Step 4
 n_grad = 128 if args.quick else 256  # sequences the gradient norms are averaged over
-# The recall lengths: short, middle and long (10, 50, 100 by default); --quick skips the middle.
-recall_lengths = sorted({t for t in (min(10, args.timesteps), args.timesteps // 2, args.timesteps) if t >= 1})
+# The lengths trained: short, middle and long (10, 50, 100 by default); --quick skips the middle.
+lengths = sorted({t for t in (min(10, args.timesteps), args.timesteps // 2, args.timesteps) if t >= 2})
 if args.quick:
-    recall_lengths = sorted({recall_lengths[0], args.timesteps})
-# The variants compared: the three cells as Keras builds them, and the two gated cells once more
-# with their memory gate open at the start: forget gate (LSTM) or update gate (GRU) = sigmoid(--gate-bias).
+    lengths = sorted({lengths[0], args.timesteps})
+# The variants: the three cells as Keras builds them, and the two gated cells once more with
+# their memory gate open at the start: forget gate (LSTM) or update gate (GRU) = sigmoid(--gate-bias).
 VARIANTS = {  # name: (Keras layer, starting bias of the memory gate; None = Keras's default)
     "SimpleRNN": ("SimpleRNN", None),
     "LSTM": ("LSTM", None),
@@ -83,27 +92,34 @@ VARIANTS = {  # name: (Keras layer, starting bias of the memory gate; None = Ker
     "LSTM, gates open": ("LSTM", args.gate_bias),
     "GRU, gates open": ("GRU", args.gate_bias),
 }
-SOLVED = 0.98  # validation accuracy at which a recall run stops early: the task is solved
+TRAINED = [v for v in VARIANTS if args.train_gates_open or "," not in v]  # the variants Step 4 trains
+LEARNING_RATE, CLIP = 1e-2, 1.0  # Adam's learning rate; clipnorm for every training run of Step 4
+SOLVED = 0.01  # validation MSE at which a run stops early: 6 % of the predict-the-mean baseline's 1/6
 
 out_dir = paths.output_dir(CASE, args.output_dir)
 print(f"Case 17-4 (gradients): writing to {out_dir}")
 
-# %% Step 1: the recall task
-# Only step 1 carries the answer; the other T-1 steps are noise with the same size (std 1).
-# To answer, a network must carry one number through T-1 updates of its state.
+# %% Step 1: the adding problem
+# Feature 0: a random number in [0, 1) at every step. Feature 1: the marker, 1 at two steps.
+# Target: the sum of the two marked numbers. Training, validation and test sequences are
+# drawn separately (the same generator, different draws), so no test sequence is ever seen.
 rng = np.random.default_rng(args.seed)
 tasks = {}
-for T in recall_lengths:
-    X_train, y_train = grads.make_recall_task(args.samples, T, rng)
-    X_test, y_test = grads.make_recall_task(n_test, T, rng)
-    tasks[T] = (X_train, y_train, X_test, y_test)
-X_long, y_long = tasks[args.timesteps][2][:n_grad], tasks[args.timesteps][3][:n_grad]
+for T in lengths:
+    tasks[T] = {
+        "train": grads.make_adding_task(args.samples, T, rng),
+        "val": grads.make_adding_task(n_val, T, rng),
+        "test": grads.make_adding_task(n_test, T, rng),
+    }
+X_long, y_long = (part[:n_grad] for part in grads.make_adding_task(n_grad, args.timesteps, rng))  # for the gradients
 
-print(f"\n[1] recall lengths T = {recall_lengths}; {args.samples} training and {n_test} test sequences each")
-X_train, y_train = tasks[recall_lengths[0]][:2]
-print(f"X {X_train.shape} = (sequences, time steps, features);  y {y_train.shape}, share of 1s {y_train.mean():.2f}")
-print(f"one sequence (T={recall_lengths[0]}): {np.round(X_train[0, :, 0], 2)}  ->  label {int(y_train[0])}")
-print("the label is the sign of step 1 (1 if it is +1, 0 if -1); chance level is 0.5")
+print(f"\n[1] lengths T = {lengths}; {args.samples} training, {n_val} validation and {n_test} test sequences each")
+X_train, y_train = tasks[lengths[0]]["train"]
+print(f"X {X_train.shape} = (sequences, time steps, features: number, marker);  y {y_train.shape}")
+print(f"one sequence (T={lengths[0]}):\n  numbers {np.round(X_train[0, :, 0], 2)}\n  markers {X_train[0, :, 1].astype(int)}")
+print(f"  target = {' + '.join(f'{v:.2f}' for v in X_train[0, X_train[0, :, 1] == 1, 0])} = {y_train[0]:.2f}")
+print(f"scores to beat (MSE): predicting the mean 1.0 = {grads.ADDING_MEAN_BASELINE_MSE:.3f}; "
+      f"remembering only the second number = {1 / 12:.3f}")
 
 # %% Step 2: three cells, same units
 # Keras is imported only now: loading it (and TensorFlow) takes a few seconds, and every
@@ -116,7 +132,7 @@ print(f"\n[2] Keras {keras.__version__} on the {backend_name()} backend, seed {a
 
 
 def build_model(variant, timesteps):
-    """Input (T, 1) -> one recurrent layer -> Dense(1, sigmoid): the probability that the label is 1."""
+    """Input (T, 2) -> one recurrent layer -> Dense(1): the predicted sum."""
     cell_name, gate_bias = VARIANTS[variant]
     options = {}
     if gate_bias is not None:
@@ -125,19 +141,21 @@ def build_model(variant, timesteps):
             options["unit_forget_bias"] = False  # else Keras overwrites the forget bias with 1
     recurrent = getattr(keras.layers, cell_name)(args.units, **options)
     model = keras.Sequential(
-        [keras.Input(shape=(timesteps, 1)), recurrent, keras.layers.Dense(1, activation="sigmoid")],
+        [keras.Input(shape=(timesteps, 2)), recurrent, keras.layers.Dense(1)],
         name=f"{variant.replace(', ', '_').replace(' ', '_').lower()}_T{timesteps}",
     )
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss="binary_crossentropy", metrics=["accuracy"])
+    # clipnorm: each weight's gradient is rescaled to norm 1 if it is larger (a guard against a
+    # rare huge gradient); Adam's step size is still set by its learning rate.
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE, clipnorm=CLIP), loss="mse")
     return model
 
 
 # The long models are measured fresh (Step 3), trained (Step 4), and measured again (Step 5).
 long_models = {variant: build_model(variant, args.timesteps) for variant in VARIANTS}
 for cell in ("SimpleRNN", "LSTM", "GRU"):
-    print(f"  {cells.param_formula(cell, args.units, 1):<32} (Keras counts {long_models[cell].layers[0].count_params()}; +{args.units + 1} for the Dense layer)")
+    print(f"  {cells.param_formula(cell, args.units, 2):<32} (Keras counts {long_models[cell].layers[0].count_params()}; +{args.units + 1} for the Dense layer)")
 print(f"  'gates open': the LSTM's forget gate and the GRU's update gate start at sigmoid({args.gate_bias:g}) = "
-      f"{1 / (1 + math.exp(-args.gate_bias)):.3f} (Keras's defaults: 0.731 and 0.5); same parameter counts")
+      f"{1 / (1 + math.exp(-args.gate_bias)):.3f} (Keras's defaults: forget-gate bias 1, update-gate bias 0); same parameter counts")
 
 # %% Step 3: vanishing gradients, measured on fresh cells
 # Backpropagation through time applies the chain rule once per step:
@@ -146,8 +164,8 @@ print(f"  'gates open': the LSTM's forget gate and the GRU's update gate start a
 # size is below 1, the product shrinks geometrically with the distance T-t (it vanishes);
 # above 1, it grows (it explodes). We measure the result directly: the loss's gradient
 # with respect to every input step, averaged over n_grad sequences.
-bce = keras.losses.binary_crossentropy  # the per-sample loss (the function, not the class)
-fresh_norms = {variant: grads.input_gradient_norms(model, X_long, y_long, bce) for variant, model in long_models.items()}
+per_sample_mse = keras.losses.mean_squared_error  # the per-sample loss (the function, not the class)
+fresh_norms = {variant: grads.input_gradient_norms(model, X_long, y_long, per_sample_mse) for variant, model in long_models.items()}
 
 
 def gradient_table(norms_by_cell, extra=None):
@@ -161,82 +179,104 @@ def gradient_table(norms_by_cell, extra=None):
     return "\n".join(lines)
 
 
+# The gated cells have a second, additive path through time. The LSTM's cell state is
+# c_t = f_t * c_{t-1} + i_t * g_t: holding the gates fixed, ∂c_T/∂c_t is the product of the
+# forget gates f_{t+1} ... f_T, unit by unit (no weight matrix, no tanh'). The GRU's state is
+# h_t = z_t * h_{t-1} + (1 - z_t) * candidate_t: along that path the factor per step is the
+# update gate z_t. keep_gate_path multiplies the gates read from the NumPy mirror of the cell
+# (utils/cells.py) on one sequence; tests/test_gradients.py checks the LSTM's product against
+# tf.GradientTape. This path is only part of ‖∂L/∂x_1‖: the gradient also flows through the
+# hidden state and the gates, and enters x_1 through the input weights, so the two columns
+# below need not agree.
+def gate_path_summary(model, cell_name, sequence):
+    """The mean keep-gate and, per unit, log10 of the keep-gate's product over steps 2..T (median and best unit).
+
+    log10, because the products reach 1e-30 and metrics.json keeps 6 decimals.
+    """
+    gate = "forget_gate" if cell_name == "LSTM" else "update_gate"
+    trace = cells.run_cell(model.layers[0], sequence)
+    path = grads.keep_gate_path(trace, gate)[0]  # from step 1 to step T: the product over steps 2..T
+    log_path = np.log10(np.maximum(path, np.finfo(np.float64).tiny))  # a product of exactly 0 shows as 1e-308
+    return {"gate": gate, "mean_gate": float(trace[gate].mean()), "log10_product_median": float(np.median(log_path)),
+            "log10_product_best": float(log_path.max())}
+
+
+def path_table(summaries, norms_by_cell):
+    lines = [f"{'cell':<18}{'keep-gate':>11}{'mean':>7}{'product over steps 2..T':>26}{'‖∂L/∂x_1‖/‖∂L/∂x_T‖':>22}",
+             f"{'':<18}{'':>11}{'':>7}{'median unit':>14}{'best unit':>12}"]
+    for variant, s in summaries.items():
+        lines.append(f"{variant:<18}{s['gate']:>11}{s['mean_gate']:>7.3f}{10 ** s['log10_product_median']:>14.1e}{10 ** s['log10_product_best']:>12.1e}"
+                     f"{grads.gradient_ratio(norms_by_cell[variant]):>22.1e}")
+    return "\n".join(lines)
+
+
+GATED = [v for v in VARIANTS if VARIANTS[v][0] != "SimpleRNN"]
+sample = X_long[0]  # one sequence for the NumPy mirror
+fresh_paths = {v: gate_path_summary(long_models[v], VARIANTS[v][0], sample) for v in GATED}
 print(f"\n[3] fresh cells, T = {args.timesteps}: gradient of the loss with respect to each input step")
 print(gradient_table(fresh_norms))
-# Expect every first/last ratio to be tiny at initialisation, the gated cells' too: a fresh
-# LSTM keeps sigmoid(1) = 73 % of its cell state per step (Keras's forget-gate bias is 1),
-# and 0.73^99 is about 3e-14; a fresh GRU keeps sigmoid(0) = 50 % of its state per step.
-# The SimpleRNN's recurrent matrix starts orthogonal (it keeps the size of a vector), so
-# only tanh' < 1 shrinks its factors. With the gates open, 0.95^99 is about 6e-3: far less shrinking.
+print(f"the gated cells' memory path on one sequence (the factor per step is the gate), beside the input-gradient ratio:")
+print(path_table(fresh_paths, fresh_norms))
+# Read the table: a fresh LSTM's forget gate sits near sigmoid(1) = 0.73, so its cell path keeps
+# about 0.73^(T-1) of step 1; a fresh GRU's update gate near sigmoid(0) = 0.5. With the gates
+# open (sigmoid(3) = 0.95) the product is many orders of magnitude larger.
 
 # %% Step 4: long-term memory, measured: train every cell at every length T
-# Same units, same data, same optimizer (Adam, learning rate 0.01) and the same budget of
-# at most --epochs epochs; a run stops early once its validation accuracy reaches 0.98.
-# This is a classification task with balanced classes, so accuracy is the right score.
-# The lecture expects the SimpleRNN to fall to chance as T grows while LSTM and GRU hold.
-# Compare with the table below: a cell can only learn to use step 1 if some gradient from
-# step 1 reaches its weights, and Step 3 measured how much does at the start.
-accuracy = {variant: {} for variant in VARIANTS}
-epochs_used = {variant: {} for variant in VARIANTS}
-fit_seconds = {variant: {} for variant in VARIANTS}
-print(f"\n[4] training on the recall task (at most {args.epochs} epochs, stop at validation accuracy {SOLVED})")
-for T in recall_lengths:
-    X_train, y_train, X_test, y_test = tasks[T]
-    for cell in VARIANTS:
+# Same units, same data, same optimizer (Adam, learning rate 0.01, clipnorm 1) and the same
+# budget of at most --epochs epochs; a run stops early once its validation MSE reaches SOLVED.
+# The test sequences are scored once, after training. The lecture expects the SimpleRNN to
+# fall to the baseline (MSE 0.167) as T grows while LSTM and GRU get close to 0.
+test_mse = {variant: {} for variant in TRAINED}
+epochs_used = {variant: {} for variant in TRAINED}
+fit_seconds = {variant: {} for variant in TRAINED}
+print(f"\n[4] training on the adding problem (at most {args.epochs} epochs of {args.samples} sequences, "
+      f"batch {args.batch_size}; stop at validation MSE {SOLVED})")
+for T in lengths:
+    (X_train, y_train), validation, (X_test, y_test) = tasks[T]["train"], tasks[T]["val"], tasks[T]["test"]
+    for cell in TRAINED:
         model = long_models[cell] if T == args.timesteps else build_model(cell, T)
-        stop = grads.stop_when_accuracy_reaches(model, SOLVED)
+        stop = grads.stop_when_metric_reaches(model, SOLVED, "val_loss", below=True)
         started = time.perf_counter()
         history = model.fit(X_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
-                            validation_split=0.2, callbacks=[stop], verbose=0)
+                            validation_data=validation, callbacks=[stop], verbose=0)
         fit_seconds[cell][T] = time.perf_counter() - started
         epochs_used[cell][T] = len(history.history["loss"])
-        accuracy[cell][T] = float(model.evaluate(X_test, y_test, verbose=0)[1])
+        test_mse[cell][T] = float(model.evaluate(X_test, y_test, verbose=0))
         solved = f"solved at epoch {stop.stopped_at}" if stop.stopped_at else "not solved"
-        print(f"  T={T:<4} {cell:<18} test accuracy {accuracy[cell][T]:.3f}   "
-              f"({epochs_used[cell][T]} epochs, {solved}, {fit_seconds[cell][T]:.1f} s)")
+        print(f"  T={T:<4} {cell:<18} test MSE {test_mse[cell][T]:.4f}   validation MSE "
+              f"{history.history['val_loss'][-1]:.4f}   ({epochs_used[cell][T]} epochs, {solved}, {fit_seconds[cell][T]:.1f} s)")
 
-print("\ntest accuracy (chance = 0.5):")
-print(f"{'cell':<18}" + "".join(f"{'T=' + str(T):>9}" for T in recall_lengths))
-for cell in VARIANTS:
-    print(f"{cell:<18}" + "".join(f"{accuracy[cell][T]:>9.3f}" for T in recall_lengths))
+# The baseline on the same test sequences: always predict the training targets' mean.
+baseline_mse = {T: float(np.mean((tasks[T]["test"][1] - tasks[T]["train"][1].mean()) ** 2)) for T in lengths}
+print("\ntest MSE (lower is better; predicting the mean scores about 0.167, remembering only the second number 0.083):")
+print(f"{'cell':<18}" + "".join(f"{'T=' + str(T):>9}" for T in lengths))
+for cell in TRAINED:
+    print(f"{cell:<18}" + "".join(f"{test_mse[cell][T]:>9.4f}" for T in lengths))
+print(f"{'baseline: mean':<18}" + "".join(f"{baseline_mse[T]:>9.4f}" for T in lengths))
 
-# %% Step 5: the gradients after training, and what the gates learned
-# The long models were trained in Step 4. A model that solved the task must have learned to
-# let step 1 reach the output, so its gradient at step 1 should no longer be tiny.
-trained_norms = {variant: grads.input_gradient_norms(model, X_long, y_long, bce) for variant, model in long_models.items()}
+# %% Step 5: the gradients and the gates after training
+# The long models were trained in Step 4 (the "gates open" ones only with --train-gates-open).
+# A model that solved the task must have learned to carry the first marked number to the
+# output, so its gradient at the early steps should no longer be tiny, and its keep-gates
+# should be near 1 in the units that carry it (see the best unit's product).
+trained_norms = {variant: grads.input_gradient_norms(long_models[variant], X_long, y_long, per_sample_mse) for variant in TRAINED}
+trained_paths = {v: gate_path_summary(long_models[v], VARIANTS[v][0], sample) for v in GATED if v in TRAINED}
 print(f"\n[5] after training, T = {args.timesteps} (last column: the same ratio when fresh)")
 print(gradient_table(trained_norms, extra=fresh_norms))
-# Why gates help: the LSTM's cell state is updated by ADDING, c_t = f_t * c_{t-1} + i_t * g_t,
-# so along that path ∂c_t/∂c_{t-1} = f_t, the forget gate: no weight matrix, no tanh'. If
-# training pushes f_t towards 1, the product of the f_t's stays near 1 for 100 steps. The
-# GRU's update gate does the same: h_t = z_t * h_{t-1} + (1 - z_t) * candidate, and with
-# z_t near 1 the old state is copied forward: a skip connection through time.
-# (A SimpleRNN that solved the task may still show a tiny ratio: it can store the sign in a
-# saturated state, tanh near ±1, where tanh' ≈ 0 makes EVERY input's gradient tiny. A
-# gradient measures how much a small nudge to x_t changes the loss, not what is remembered.)
-# The gates' products below are the memory along the additive path: if they stayed near
-# their starting values (0.73 and 0.5 per step), 99 steps multiply them down to ~1e-14 and
-# ~1e-30, and the cell could not have learned the long task; compare the "gates open" rows.
-sample = X_long[0]
-last_state = cells.run_cell(long_models["SimpleRNN"].layers[0], sample)["hidden_state"][-1]
-print(f"  SimpleRNN hidden state at step {args.timesteps} on one sequence: "
-      f"{np.mean(np.abs(last_state) > 0.99):.0%} of its units saturated (|h| > 0.99, where tanh' < 0.02)")
-for cell, gate in (("LSTM", "forget_gate"), ("GRU", "update_gate"), ("LSTM, gates open", "forget_gate"), ("GRU, gates open", "update_gate")):
-    trace = cells.run_cell(long_models[cell].layers[0], sample)
-    kept = np.prod(trace[gate][1:], axis=0)  # per unit: the product of the keep-gate over steps 2..T
-    print(f"  {cell} {gate} on one sequence: mean {trace[gate].mean():.3f}; "
-          f"product over steps 2..{args.timesteps}, best unit {kept.max():.1e}, median unit {np.median(kept):.1e}")
+print(path_table(trained_paths, trained_norms))
 
 # %% Step 6: visualize the gradients and the memory
 show = not args.no_show
-profiles = {variant: {"fresh": fresh_norms[variant], "after training": trained_norms[variant]} for variant in VARIANTS}
+profiles = {variant: {"fresh": fresh_norms[variant], "after training": trained_norms.get(variant, np.full(args.timesteps, np.nan))}
+            for variant in VARIANTS}
 plotting.save_figure(
     grads.plot_gradient_norms(profiles, f"‖∂loss/∂x_t‖ over a {args.timesteps}-step sequence (dotted: gates open)"),
     out_dir / "gradient_norms.png", show,
 )
 plotting.save_figure(
-    grads.plot_accuracy_by_length(recall_lengths, {variant: [accuracy[variant][T] for T in recall_lengths] for variant in VARIANTS},
-                                  title=f"Recall the first value: test accuracy ({args.units} units, at most {args.epochs} epochs)"),
+    grads.plot_mse_by_length(lengths, {variant: [test_mse[variant][T] for T in lengths] for variant in TRAINED},
+                             baselines={"predict the mean": grads.ADDING_MEAN_BASELINE_MSE, "remember only the second number": 1 / 12},
+                             title=f"Adding problem: test MSE ({args.units} units, at most {args.epochs} epochs)"),
     out_dir / "memory.png", show,
 )
 
@@ -245,14 +285,18 @@ plotting.save_figure(
 # (relu' is 1 where a unit is active), so with a recurrent matrix of size 2 (an orthogonal
 # matrix times 2) the gradient from 15 steps back can be up to 2^14 times larger. Plain SGD
 # then takes one huge step, the weights overflow, and the loss becomes inf and then NaN.
-# clipnorm=1.0 rescales each weight's gradient whose norm is above 1 down to norm 1: the
-# same direction, a bounded step. (global_clipnorm does the same to all gradients at once.)
-# Adam would hide most of this: it divides every step by the gradient's running size.
-# Task: recall the first value itself (+1 or -1) from a 15-step sequence, mean squared
-# error; always predicting 0 scores 1.0.
+# clipnorm=1.0 rescales each weight tensor's gradient whose norm is above 1 down to norm 1,
+# keeping its direction; a gradient already below 1 is left alone (Keras clips each tensor
+# on its own; global_clipnorm would rescale all of them together). With SGD the step is
+# learning rate x gradient, so here clipping also bounds the step. With Adam it would not:
+# Adam's step is set by its learning rate and its moment estimates, whatever the gradient's
+# size (tests/test_gradients.py checks both facts against Keras).
+# Task: recall the first value itself (+1 or -1) from a 15-step sequence of noise, mean
+# squared error; always predicting 0 scores 1.0.
 EXPLODE_T, EXPLODE_GAIN, EXPLODE_LR, CLIPNORM = 15, 2.0, 0.01, 1.0
 explode_epochs = 3 if args.quick else 10
-X_explode, _ = grads.make_recall_task(args.samples, EXPLODE_T, rng)
+explode_samples = 256 if args.quick else 1024
+X_explode, _ = grads.make_recall_task(explode_samples, EXPLODE_T, np.random.default_rng(args.seed))
 y_explode = X_explode[:, 0, 0].copy()  # the value to recall
 mse = keras.losses.mean_squared_error
 
@@ -270,24 +314,24 @@ def exploding_run(clipnorm):
     )
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=EXPLODE_LR, clipnorm=clipnorm), loss="mse")
     start_loss = float(model.evaluate(X_explode, y_explode, verbose=0))
-    by_path = grads.weight_gradient_norms(model, X_explode[:args.batch_size], y_explode[:args.batch_size], mse)
+    by_path = grads.weight_gradient_norms(model, X_explode[:32], y_explode[:32], mse)
     # Short names: 'SimpleRNN recurrent_kernel', 'Dense kernel', ...
     start_grads = {("SimpleRNN " if "simple_rnn" in path else "Dense ") + path.split("/")[-1]: norm for path, norm in by_path.items()}
     first_steps = []  # the loss Keras's progress bar shows (mean so far) after each step of epoch 1
     record = keras.callbacks.LambdaCallback(
         on_train_batch_end=lambda batch, logs: first_steps.append(float(logs["loss"])) if len(first_steps) < 8 else None
     )
-    history = model.fit(X_explode, y_explode, epochs=explode_epochs, batch_size=args.batch_size, verbose=0, callbacks=[record])
+    history = model.fit(X_explode, y_explode, epochs=explode_epochs, batch_size=32, verbose=0, callbacks=[record])
     return [start_loss] + [float(v) for v in history.history["loss"]], start_grads, first_steps
 
 
 losses_plain, start_grads, steps_plain = exploding_run(clipnorm=None)
 losses_clipped, _, steps_clipped = exploding_run(clipnorm=CLIPNORM)
 print(f"\n[7] ReLU SimpleRNN, recurrent weights {EXPLODE_GAIN:g} x orthogonal, SGD learning rate {EXPLODE_LR}, T = {EXPLODE_T}")
-print("gradient norm of each weight at the start (first batch):")
+print("gradient norm of each weight at the start (first batch of 32):")
 for name, norm in start_grads.items():
-    clipped = min(norm, CLIPNORM)
-    print(f"  {name:<28} {norm:>12.3g}   with clipnorm={CLIPNORM:g}: {clipped:.3g}")
+    clipped = min(norm, CLIPNORM)  # what clipnorm leaves of it: rescaled to 1 if above 1
+    print(f"  {name:<28} {norm:>12.3g}   after clipnorm={CLIPNORM:g}: {clipped:.3g}")
 print("loss after each of the first gradient steps (Keras's running mean in epoch 1):")
 print("  without clipping: " + " ".join(f"{v:.3g}" for v in steps_plain))
 print(f"  with clipnorm={CLIPNORM:g}: " + " ".join(f"{v:.3g}" for v in steps_clipped))
@@ -324,12 +368,18 @@ def finite_or_none(values):
 metrics.write_metrics(
     out_dir / "metrics.json",
     {
-        "gradient_norms": {cell: {"fresh": log10_summary(fresh_norms[cell]), "trained": log10_summary(trained_norms[cell])}
+        "gradient_norms": {cell: {"fresh": log10_summary(fresh_norms[cell])}
+                           | ({"trained": log10_summary(trained_norms[cell])} if cell in trained_norms else {})
                            for cell in VARIANTS},
-        "recall_accuracy": {cell: {str(T): accuracy[cell][T] for T in recall_lengths} for cell in VARIANTS},
-        "recall_epochs": {cell: {str(T): epochs_used[cell][T] for T in recall_lengths} for cell in VARIANTS},
-        "recall_fit_seconds": {cell: {str(T): fit_seconds[cell][T] for T in recall_lengths} for cell in VARIANTS},
-        "chance_accuracy": 0.5,
+        "gate_paths": {cell: {"fresh": fresh_paths[cell]} | ({"trained": trained_paths[cell]} if cell in trained_paths else {})
+                       for cell in GATED},
+        "adding_test_mse": {cell: {str(T): test_mse[cell][T] for T in lengths} for cell in TRAINED},
+        "adding_epochs": {cell: {str(T): epochs_used[cell][T] for T in lengths} for cell in TRAINED},
+        "adding_fit_seconds": {cell: {str(T): fit_seconds[cell][T] for T in lengths} for cell in TRAINED},
+        "mean_baseline_test_mse": {str(T): baseline_mse[T] for T in lengths},
+        "solved_below_val_mse": SOLVED,
+        "learning_rate": LEARNING_RATE,
+        "clipnorm": CLIP,
         "exploding": {
             "losses_without_clipping": finite_or_none(losses_plain),
             "losses_with_clipnorm": finite_or_none(losses_clipped),
@@ -338,11 +388,13 @@ metrics.write_metrics(
             "start_gradient_norms": start_grads,
             "timesteps": EXPLODE_T, "recurrent_gain": EXPLODE_GAIN, "learning_rate": EXPLODE_LR,
         },
-        "recall_lengths": recall_lengths,
+        "lengths": lengths,
         "timesteps": args.timesteps,
         "units": args.units,
         "epochs": args.epochs,
         "samples": args.samples,
+        "batch_size": args.batch_size,
+        "trained_variants": TRAINED,
         "gate_bias": args.gate_bias,
         "quick": args.quick,
         "seed": args.seed,

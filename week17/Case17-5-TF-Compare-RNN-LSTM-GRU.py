@@ -13,8 +13,14 @@ mean ± standard deviation, beside the tasks' baselines.
   4. print the table as markdown, and write it as CSV;
   5. plot it as a bar chart.
 
-Run it:   python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py            (about 2 minutes on 2 cores)
-          python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py --quick    (one seed, fewer epochs: ~30 s)
+What "seconds per epoch" measures here: these tasks are small (an epoch is at most a few dozen
+small batches), so the time is mostly Keras's and TensorFlow's fixed cost per epoch and per step,
+not the cells' arithmetic. benchmarks/speed_regimes.py times the same three cells where the
+arithmetic dominates, too; the README reports both regimes.
+
+Run it:   python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py            (3 seeds)
+          python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py --quick    (one seed, a third of the epochs)
+          (the run times measured by benchmarks/benchmark.py are in the README's Results)
 Debug it: set a breakpoint in the training loop of step 3 and watch `results` grow.
 """
 
@@ -48,7 +54,7 @@ run_started = time.perf_counter()
 
 parser = cli.new_parser("Case 17-5: SimpleRNN, LSTM and GRU on the same forecasting tasks.")
 parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2], help="seeds to repeat each run with (default: %(default)s)")
-parser.add_argument("--quick", action="store_true", help="one seed and a third of the epochs: a fast look (about 30 s)")
+parser.add_argument("--quick", action="store_true", help="one seed and a third of the epochs: a fast look")
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
 seeds = args.seeds[:1] if args.quick else args.seeds
@@ -96,6 +102,9 @@ for settings in tasks:
         layer = build_model(cell_name, units, task.X_train.shape[1:], 1e-3).layers[0]
         print(f"  {task.name:>12}: {cells.param_formula(cell_name, units, task.X_train.shape[2]):<42} (Keras: {layer.count_params()})")
 # An LSTM has 4 weight blocks (3 gates + candidate), a GRU 3 (2 gates + candidate), a SimpleRNN 1.
+# How Keras runs them on this CPU: LSTM and GRU use a fused cuDNN kernel only on a GPU (Keras's
+# cudnn_ok checks for one); on a CPU every cell, the SimpleRNN included, runs a generic loop over
+# the time steps inside the compiled graph, doing its block's matrix products at every step.
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -128,6 +137,7 @@ for settings in tasks:
             results.append({
                 "task": task.name, "cell": cell_name, "seed": seed, "params": model.count_params(),
                 # the first epoch also builds the graph; the median of the rest is the steady cost
+                # (on these small tasks mostly fixed per-epoch and per-step overhead, see the docstring)
                 "seconds_per_epoch": float(np.median(timer.seconds[1:] or timer.seconds)),
                 "fit_seconds": fit_seconds, "rmse": metrics.rmse(task.actual, forecast),
             })
