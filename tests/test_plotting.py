@@ -51,3 +51,36 @@ def test_plot_comparison_has_three_charts_per_task(tmp_path):
     assert len(fig.axes) == 3
     assert [t.get_text() for t in fig.axes[2].get_xticklabels()] == ["SimpleRNN", "LSTM", "GRU"]
     assert saved(fig, tmp_path, "comparison.png")
+
+
+def test_headless_show_opens_nothing_and_registers_nothing(tmp_path, monkeypatch):
+    registered = []
+    monkeypatch.setattr(plotting.atexit, "register", registered.append)
+    fig = plotting.plot_period(pd.date_range("2001-01-01", periods=3), [1, 2, 3], {}, "°C", "t")
+    plotting.save_figure(fig, tmp_path / "p.png", show=True)  # no DISPLAY in the tests: Agg
+    assert not plotting.opens_windows()
+    assert registered == [] and plotting.plt.get_fignums() == []
+    plotting.keep_windows_open()  # nothing open: returns at once instead of blocking
+
+
+def test_with_a_screen_windows_open_without_blocking_and_wait_once_at_exit(tmp_path, monkeypatch):
+    """With a window backend: show(block=False) while the run goes on, one blocking show at exit."""
+    calls, registered = [], []
+    monkeypatch.setattr(plotting, "display_available", lambda: True)
+    monkeypatch.setattr(plotting, "opens_windows", lambda: True)
+    monkeypatch.setattr(plotting.matplotlib, "get_backend", lambda: "tkagg")
+    monkeypatch.setattr(plotting.plt, "show", lambda block=None: calls.append(("show", block)))
+    monkeypatch.setattr(plotting.plt, "pause", lambda seconds: calls.append(("pause", seconds)))
+    monkeypatch.setattr(plotting.atexit, "register", registered.append)
+    monkeypatch.setattr(plotting, "_keep_open_registered", False)
+    try:
+        for name in ("a.png", "b.png"):
+            fig = plotting.plot_period(pd.date_range("2001-01-01", periods=3), [1, 2, 3], {}, "°C", "t")
+            plotting.save_figure(fig, tmp_path / name, show=True)
+        assert ("show", True) not in calls and calls.count(("show", False)) == 2
+        assert registered == [plotting.keep_windows_open]  # registered once, not per figure
+        assert len(plotting.plt.get_fignums()) == 2  # the windows stay open while the run goes on
+        plotting.keep_windows_open()
+        assert calls[-1] == ("show", True)  # the one blocking show, at the end of the run
+    finally:
+        plotting.plt.close("all")

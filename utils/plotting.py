@@ -2,8 +2,16 @@
 
 Plots are drawn in real units (pounds per cow, degrees Celsius), never in the scaled
 values the network sees.
+
+Showing never stops a run. With a screen, `save_figure(..., show=True)` opens the window
+without blocking (`plt.show(block=False)`), so the script, or a debugger stepping through
+it, goes straight on to the next line. The windows stay open: when the script ends, one
+blocking `plt.show()` (registered with `atexit` the first time a window opens) keeps them
+on screen until the student closes them. Without a screen (a server, CI, the tests) the
+Agg backend draws off-screen, no window opens and nothing is registered, so nothing waits.
 """
 
+import atexit
 import os
 import sys
 
@@ -26,20 +34,67 @@ if not display_available():
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 
 
+def opens_windows():
+    """True when matplotlib's backend draws in windows on a screen (TkAgg, QtAgg, macosx, ...).
+
+    False for the off-screen Agg backend and for backends that draw inside a notebook or an
+    IDE's interactive window (inline), where `plt.show()` never blocks anyway.
+    """
+    name = matplotlib.get_backend().lower()
+    if name.startswith("module://"):  # inline and other third-party backends: not a window of ours
+        return False
+    try:
+        from matplotlib.backends import BackendFilter, backend_registry  # matplotlib 3.9 and later
+    except ImportError:
+        return name not in ("agg", "cairo", "pdf", "pgf", "ps", "svg", "template", "nbagg", "webagg")
+    windowed = backend_registry.list_builtin(BackendFilter.INTERACTIVE)
+    return name in windowed and name not in ("nbagg", "notebook", "webagg")
+
+
+_keep_open_registered = False
+
+
+def keep_windows_open():
+    """Block until the student closes every plot window; return at once if none is open.
+
+    Registered with `atexit` by `save_figure` the first time it opens a window, so it runs once,
+    when the script ends. Headless (or with --no-show) no window exists and it returns at once.
+    """
+    if not (opens_windows() and plt.get_fignums()):
+        return
+    print("The plot windows stay open until you close them (Ctrl+C here closes them all).", flush=True)
+    try:
+        plt.show(block=True)
+    except KeyboardInterrupt:  # a student ending the run from the terminal: no traceback
+        plt.close("all")
+
+
 def save_figure(fig, path, show=False):
     """Save `fig` as a PNG at `path`; show it in a window only if asked and a screen exists.
 
+    The window opens without blocking: the run (or the debugger) goes on at once, and every
+    window stays until the run ends and the student closes it (see `keep_windows_open`).
     Returns the path written.
     """
+    global _keep_open_registered
     if fig.get_layout_engine() is None:  # figures made with layout="constrained" lay themselves out
         fig.tight_layout()
     try:
         fig.savefig(path, dpi=110)
     except OSError as err:
         raise BadInputError(f"cannot write {path} ({err.strerror}); pick a writable --output-dir") from None
-    if show and display_available() and matplotlib.get_backend().lower() != "agg":
+    if not (show and display_available()) or matplotlib.get_backend().lower() == "agg":
+        plt.close(fig)
+        return path
+    if not opens_windows():  # inline (IDE interactive window): show it there, then let it go
         plt.show()
-    plt.close(fig)
+        plt.close(fig)
+        return path
+    plt.show(block=False)
+    plt.pause(0.1)  # let the window draw itself before the script goes on
+    if not _keep_open_registered:
+        atexit.register(keep_windows_open)
+        _keep_open_registered = True
     return path
 
 
