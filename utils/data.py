@@ -206,39 +206,24 @@ def _misfit(dates):
     return max(0.0, 1.0 - len(known) / size)
 
 
-def _day_month_dates(text, parts, line_of):
-    """Dates written with numbers only, like 13/01/2010: decide day or month first. (dates, notes)."""
-    first = pd.to_numeric(parts[0], errors="coerce")
-    second = pd.to_numeric(parts[2], errors="coerce")
-    year = pd.to_numeric(parts[3], errors="coerce")
-    short_year = parts[3].str.len() == 2
-    year = year.where(~short_year, np.where(year < 69, 2000 + year, 1900 + year)).astype("Int64")
-    rest = parts[4].fillna("")
-    notes = []
-    if short_year.any():
-        notes.append("two-digit years read as 1969-2068 (e.g. 10 is 2010)")
+def _choose_order(text, day_first, month_first, notes, line_of):
+    """Keep the day-first or the month-first reading of numeric dates: (dates, notes).
 
-    def reading(day, month):
-        iso = year.astype(str) + "-" + month.astype("Int64").astype(str).str.zfill(2) + "-" + day.astype("Int64").astype(str).str.zfill(2) + rest
-        return _iso_dates(iso)
-
-    day_over_12 = np.flatnonzero((first > 12).to_numpy())
-    month_over_12 = np.flatnonzero((second > 12).to_numpy())
+    A cell that only one order can read (13/01/2010 is no month-first date) settles it;
+    when every cell reads both ways (all days 12 or less), keep the order that makes a
+    regular series, and day first on a tie; each way the note says why.
+    """
+    day_ok, month_ok = day_first.notna().to_numpy(), month_first.notna().to_numpy()
+    only_day, only_month = np.flatnonzero(day_ok & ~month_ok), np.flatnonzero(month_ok & ~day_ok)
     sample = lambda rows: f"{text.iloc[rows[0]]!r} on line {line_of(rows[0])}"
-    if len(day_over_12) and len(month_over_12):
+    if len(only_day) and len(only_month):
         raise BadInputError(
-            f"dates mix day-first ({sample(day_over_12)}) and month-first ({sample(month_over_12)}) order; "
+            f"dates mix day-first ({sample(only_day)}) and month-first ({sample(only_month)}) order; "
             "write every date the same way, best as YYYY-MM-DD")
-    if len(day_over_12):
-        dates, zone_notes = reading(first, second)
-        return dates, notes + zone_notes + [f"dates read day first (DD/MM/YYYY), as {sample(day_over_12)} shows"]
-    if len(month_over_12):
-        dates, zone_notes = reading(second, first)
-        return dates, notes + zone_notes + [f"dates read month first (MM/DD/YYYY), as {sample(month_over_12)} shows"]
-    # Every day and month is 12 or less: read both ways and keep the reading that makes a regular series.
-    day_first, zone_notes = reading(first, second)
-    month_first, _ = reading(second, first)
-    example = f"{text.iloc[0]!r}"
+    if len(only_day):
+        return day_first, notes + [f"dates read day first (DD/MM/YYYY), as {sample(only_day)} shows"]
+    if len(only_month):
+        return month_first, notes + [f"dates read month first (MM/DD/YYYY), as {sample(only_month)} shows"]
     day_misfit, month_misfit = _misfit(day_first), _misfit(month_first)
     if day_misfit <= month_misfit:
         why = ("only that order gives evenly spaced dates" if day_misfit < month_misfit
@@ -247,16 +232,56 @@ def _day_month_dates(text, parts, line_of):
     else:
         why = "only that order gives evenly spaced dates"
         chosen, order = month_first, "month first (MM/DD/YYYY)"
-    return chosen, notes + zone_notes + [
-        f"dates like {example} could be day or month first: read {order} because {why}; "
+    return chosen, notes + [
+        f"dates like {text.iloc[0]!r} could be day or month first: read {order} because {why}; "
         "if that is wrong, write the dates as YYYY-MM-DD"]
+
+
+def _plain_day_month_dates(text, line_of):
+    """The common shape, 13/01/2010 with no time: both orders parsed at C speed. None for any other shape."""
+    match = re.fullmatch(_DAY_MONTH, str(text.iloc[0]))
+    if not match or match.group(5):
+        return None
+    sep, year = match.group(2), "%Y" if len(match.group(4)) == 4 else "%y"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        day_first = pd.to_datetime(text, format=f"%d{sep}%m{sep}{year}", errors="coerce")
+        month_first = pd.to_datetime(text, format=f"%m{sep}%d{sep}{year}", errors="coerce")
+    if (day_first.isna() & month_first.isna()).any():
+        return None  # some cell has another shape: the general reading below names it
+    notes = ["two-digit years read as 1969-2068 (e.g. 10 is 2010)"] if year == "%y" else []
+    return _choose_order(text, day_first, month_first, notes, line_of)
+
+
+def _day_month_dates(text, parts, line_of):
+    """Dates written with numbers only, like 13/01/2010 or 13.01.10 09:00+01:00: (dates, notes)."""
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[2], errors="coerce")
+    year = pd.to_numeric(parts[3], errors="coerce")
+    short_year = parts[3].str.len() == 2
+    year = year.where(~short_year, np.where(year < 69, 2000 + year, 1900 + year)).astype("Int64")
+    rest = parts[4].fillna("")
+    notes = ["two-digit years read as 1969-2068 (e.g. 10 is 2010)"] if short_year.any() else []
+
+    def reading(day, month):  # rewritten as ISO text, so times and zones are read as in any ISO file
+        iso = year.astype(str) + "-" + month.astype("Int64").astype(str).str.zfill(2) + "-" + day.astype("Int64").astype(str).str.zfill(2) + rest
+        return _iso_dates(iso)
+
+    day_first, zone_notes = reading(first, second)
+    month_first, _ = reading(second, first)
+    return _choose_order(text, day_first, month_first, notes + zone_notes, line_of)
 
 
 def _parse_dates(text, line_of):
     """(dates with NaT for cells that are not dates, notes). ISO first (fast), then other shapes."""
-    dates, notes = _iso_dates(text)
-    if dates.notna().mean() >= 0.5:
-        return dates, notes
+    starts_with_a_year = re.match(r"\d{4}", str(text.iloc[0])) is not None
+    if starts_with_a_year:  # ISO 8601 (1981-01-31, 1981-01, 2015-03-29T00:00+01:00): the fast common case
+        dates, notes = _iso_dates(text)
+        if dates.notna().mean() >= 0.5:
+            return dates, notes
+    plain = _plain_day_month_dates(text, line_of)
+    if plain is not None:
+        return plain
     parts = text.str.extract(_DAY_MONTH)
     if parts[0].notna().mean() >= 0.5:
         return _day_month_dates(text, parts, line_of)
@@ -274,7 +299,7 @@ def _parse_dates(text, line_of):
             if guessed.notna().mean() >= 0.5:
                 return guessed, [f"dates read with the format {fmt} (from {text.iloc[0]!r}); "
                                  "write them as YYYY-MM-DD to be sure"]
-    return dates, notes
+    return _iso_dates(text)  # no shape fits most cells: the caller names the first that is no date
 
 
 def _parse_values(text, delimiter, value_col):
