@@ -241,3 +241,23 @@ def test_bad_input_ends_in_one_clear_line(bad_runs, case):
     result, words = bad_runs[case]
     assert_clean_failure(result, *words)
     assert "Epoch" not in result.stdout  # it stopped before any training
+
+
+def test_temperature_task_prepares_the_data_exactly_as_the_case(tiny_runs):
+    """utils.datasets.temperature_task (used by Case 17-5) on the same CSV: same periods, same ridge
+    alpha and forecasts, same baseline to beat, same test days as the case's own run."""
+    from utils.datasets import temperature_task
+
+    folder, _ = tiny_runs
+    m = read_metrics(folder / "original")
+    task = temperature_task(window=WINDOW, target=m["target"], csv=folder / "tiny.csv")
+    assert (len(task.X_train), len(task.X_val), len(task.X_test)) == (384 - WINDOW, 96, N_TEST)
+    saved = pd.read_csv(folder / "original" / "predictions.csv", index_col=0)
+    assert list(task.test_dates.strftime("%Y-%m-%d")) == list(saved.index)
+    np.testing.assert_allclose(task.actual, saved["actual"], atol=1e-4)
+    np.testing.assert_allclose(task.baselines["ridge (same inputs)"], saved["ridge (same inputs)"], atol=1e-3)
+    np.testing.assert_allclose(task.baselines["persistence"], saved["persistence (yesterday)"], atol=1e-4)
+    assert task.choices["ridge_alpha"] == m["choices"]["ridge_alpha"] and task.choices["target"] == m["target"]
+    names = {"persistence": "persistence", "mean of the last 7 days": "mean_last_7", "same day last year": "seasonal_naive"}
+    assert names[task.choices["best_baseline"]] == m["best_baseline_on_validation"]
+    assert task.choices["patience"] == m["patience"] and task.choices["learning_rate"] == m["learning_rate"]

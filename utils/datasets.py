@@ -65,23 +65,55 @@ def milk_task(window=12, target="seasonal-diff", season=12):
     )
 
 
-def temperature_task(window=14):
-    """Case 17-3's task: tomorrow's minimum temperature in Melbourne, the last 20 % of the days as the test set."""
-    series, _ = fill_gaps(load_series(data_file("daily_min_temperatures.csv"), "Date", "Temp"))
+def temperature_task(window=14, target="raw", csv=None, date_col="Date", value_col="Temp"):
+    """Case 17-3's task, prepared exactly as the case prepares it: tomorrow's minimum temperature in Melbourne.
+
+    Three periods in time order: the last 20 % of the days are the test period (731 of 3652,
+    whatever the window), the year before them the validation period, the rest training. The
+    scalers are fitted on the training days. `choices` carries the case's training settings
+    (chosen on validation by benchmarks/choose_gru.py) so that a script comparing cells trains
+    as Case 17-3 does: early stopping on (X_val, y_val) with the best weights restored. It also
+    names the simple baseline to beat, chosen on the validation period, and `baselines` holds the
+    test forecasts of every simple baseline and of the ridge regression (alpha chosen on validation).
+    `csv` (default: the shipped data) lets a test run the same steps on another daily series.
+    """
+    from utils.frequency import describe_steps
+    from utils.linear import ridge_on_validation
+
+    series, _ = fill_gaps(load_series(csv or data_file("daily_min_temperatures.csv"), date_col, value_col))
     values = series.to_numpy()
-    first_test = len(values) - windows.test_size(len(values))
-    scaler = windows.fit_scaler(values[np.arange(len(values)) < first_test], feature_range=(-1, 1))
-    scaled = windows.scale(scaler, values)
-    inputs = np.column_stack([scaled, day_of_year_features(series.index)])
-    X, y, positions = windows.make_windows(inputs, scaled, window)
-    X_train, X_test, y_train, _, test_positions = windows.split_by_position(X, y, positions, first_test)
+    season = describe_steps(series.index).season
+    n_test = windows.fixed_test_size(len(values))
+    periods = windows.three_periods(len(values), n_test, windows.validation_size(len(values) - n_test, season))
+    inputs, targets = transforms.inputs_and_targets(values, target, season)
+    input_scaler = windows.fit_scaler(inputs[periods.training()], feature_range=(-1, 1))
+    target_scaler = windows.fit_scaler(targets[periods.training()], feature_range=(-1, 1))
+    features = np.column_stack([windows.scale(input_scaler, inputs), day_of_year_features(series.index)])
+    X, y, positions = windows.make_windows(features, windows.scale(target_scaler, targets), window)
+    split = windows.split_three(X, y, positions, periods)
+
+    def levels(scaled_predictions, period_positions):
+        return transforms.to_levels(windows.unscale(target_scaler, scaled_predictions), values, period_positions, target, season)
+
+    def simple_baselines(period_positions):
+        return {
+            "persistence": baselines.naive(values, period_positions),
+            "mean of the last 7 days": baselines.moving_average(values, period_positions, 7),
+            "same day last year": baselines.seasonal_naive(values, period_positions, season),
+        }
+
+    validation_rmse = {name: float(np.sqrt(np.mean((values[split.val_positions] - f) ** 2)))
+                       for name, f in simple_baselines(split.val_positions).items()}
+    ridge = ridge_on_validation(split.X_train, split.y_train, split.X_val, split.y_val)
     return ForecastTask(
         name="temperatures", unit="°C",
-        X_train=X_train, y_train=y_train, X_test=X_test,
-        test_dates=series.index[test_positions], actual=values[test_positions],
-        to_real_units=lambda scaled_predictions: windows.unscale(scaler, scaled_predictions),
-        baselines={
-            "persistence": baselines.naive(values, test_positions),
-            "same day last year": baselines.seasonal_naive(values, test_positions, 365),
-        },
+        X_train=split.X_train, y_train=split.y_train, X_test=split.X_test,
+        test_dates=series.index[split.test_positions], actual=values[split.test_positions],
+        to_real_units=lambda scaled_predictions: levels(scaled_predictions, split.test_positions),
+        baselines={**simple_baselines(split.test_positions),
+                   "ridge (same inputs)": levels(ridge.predict(split.X_test), split.test_positions)},
+        X_val=split.X_val, y_val=split.y_val,
+        choices={"target": target, "units": 32, "learning_rate": 3e-3, "batch_size": 128, "max_epochs": 60,
+                 "patience": 3, "early_stopping": "val_loss, best weights restored", "ridge_alpha": ridge.alpha,
+                 "best_baseline": min(validation_rmse, key=validation_rmse.get)},
     )
