@@ -1,0 +1,77 @@
+"""The README's pdb commands work exactly as typed: pasted at pdb's first prompt, they stop in a cell and print a gate.
+
+The commands are read from README.md: after a marker line `<!-- pdb:lstm -->` (or pdb:gru,
+pdb:bptt) come two fenced blocks, the shell command and the lines to paste at the (Pdb) prompt.
+The test runs the shell command with --output-dir added (so nothing is written into outputs/),
+feeds the pasted lines to pdb's stdin, then `q`, and reads the value pdb printed.
+"""
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# PDB_README points the test at another file with the same markers (e.g. the README draft).
+README = Path(os.environ.get("PDB_README", REPO_ROOT / "README.md"))
+FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
+
+
+def readme_blocks(name):
+    """(shell command, pdb lines) from the two fenced blocks after `<!-- pdb:name -->`, or skip."""
+    text = README.read_text(encoding="utf-8") if README.is_file() else ""
+    marker = f"<!-- pdb:{name} -->"
+    if marker not in text:
+        pytest.skip(f"{README.name} has no {marker} marker yet (the README's pdb section is not merged)")
+    blocks = FENCE.findall(text.split(marker, 1)[1])[:2]
+    assert len(blocks) == 2, f"expected two fenced blocks after {marker}: the shell command and the pdb lines"
+    command = [line for line in blocks[0].splitlines() if line.strip()]
+    assert len(command) == 1 and command[0].startswith("python -m pdb "), command
+    return shlex.split(command[0]), blocks[1]
+
+
+def run_pdb(command, pdb_lines, output_dir):
+    """Run the README's command (python -> this interpreter) with pdb_lines, then q, on stdin."""
+    argv = [sys.executable, *command[1:], "--output-dir", str(output_dir)]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    return subprocess.run(argv, input=pdb_lines + "\nq\n", cwd=REPO_ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def printed_values(output, stop_line):
+    """The numbers pdb printed after it stopped at `stop_line` (e.g. 'cells.py(139)lstm_step()')."""
+    assert stop_line in output, f"pdb never stopped at {stop_line}:\n{output[-3000:]}"
+    after = output.split(stop_line, 1)[1]
+    return [float(v) for v in re.findall(r"[-+]?\d+\.\d+(?:e[-+]?\d+)?", after.split("(Pdb)", 2)[1])]
+
+
+@pytest.mark.parametrize("name, function, gate", [("lstm", "lstm_step", "forget_gate"), ("gru", "gru_step", "update_gate")])
+def test_readme_pdb_commands_print_a_gate(name, function, gate, tmp_path):
+    command, pdb_lines = readme_blocks(name)
+    assert f"p {gate}" in pdb_lines
+    result = run_pdb(command, pdb_lines, tmp_path)
+    output = result.stdout + result.stderr
+    assert "not found from sys.path" not in output and "NameError" not in output, output[-3000:]
+    line = re.search(r"cells\.py:(\d+)", pdb_lines).group(1)
+    values = printed_values(output, f"cells.py({line}){function}()")
+    assert values and all(0.0 <= v <= 1.0 for v in values), values  # a sigmoid gate, one value per unit
+
+
+def test_readme_pdb_commands_show_the_gradient_in_the_backward_loop(tmp_path):
+    command, pdb_lines = readme_blocks("bptt")
+    result = run_pdb(command, pdb_lines, tmp_path)
+    output = result.stdout + result.stderr
+    assert "not found from sys.path" not in output and "NameError" not in output, output[-3000:]
+    line = re.search(r"bptt\.py:(\d+)", pdb_lines).group(1)
+    stop = f"bptt.py({line})simple_rnn_backward()"
+    assert output.count(stop) >= 2, output[-3000:]  # stopped at two time steps
+    pairs = re.findall(r"\((\d+), ([-+\d.e]+)\)", output.split(stop, 1)[1])
+    steps = [int(t) for t, _ in pairs]
+    assert len(pairs) >= 2 and steps[0] > steps[1], pairs  # walking back in time
+    assert all(float(norm) > 0 for _, norm in pairs)
