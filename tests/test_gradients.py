@@ -276,3 +276,27 @@ def test_clipnorm_does_not_cap_adams_step():
         assert np.linalg.norm(step) == pytest.approx(0.01 * np.sqrt(50), rel=0.02), size
     # a tiny gradient is scaled up, not down: Adam rescales it
     assert np.linalg.norm(steps[1e-2]) > 5 * 1e-2
+
+
+# ---------------------------------------------------------------------------
+# Plots: real values on the axes, PNG written headless
+# ---------------------------------------------------------------------------
+
+
+def test_gradient_and_memory_plots(tmp_path):
+    from utils import plotting
+
+    norms = np.geomspace(1e-20, 1.0, 30)
+    fig = gradients.plot_gradient_norms({"GRU": {"fresh": norms, "after training": norms[::-1]},
+                                         "GRU, gates open": {"fresh": norms, "after training": np.full(30, np.nan)}}, "t")
+    assert len(fig.axes) == 2 and fig.axes[0].get_yscale() == "log"
+    assert fig.axes[0].lines[1].get_linestyle() == ":"  # a "gates open" variant is dotted
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), norms)
+    assert plotting.save_figure(fig, tmp_path / "g.png", show=False).stat().st_size > 0
+
+    fig = gradients.plot_mse_by_length([10, 50, 100], {"LSTM": [0.01, 0.02, 0.16]}, baselines={"predict the mean": 1 / 6})
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.01, 0.02, 0.16])
+    assert ax.lines[1].get_ydata()[0] == pytest.approx(1 / 6)  # the baseline line at its MSE
+    assert "0.167" in ax.get_legend().get_texts()[1].get_text()
+    assert plotting.save_figure(fig, tmp_path / "m.png", show=False).stat().st_size > 0

@@ -309,12 +309,13 @@ def line_style(variant):
     return {"color": CELL_COLORS.get(cell), "linestyle": ":" if "," in variant else "-"}
 
 
-def plot_gradient_norms(profiles, title):
+def plot_gradient_norms(profiles, title, xlabel="input time step t (1 = the first step of the sequence)"):
     """Gradient norm per input time step on a log scale: one panel per curve kind, one line per variant.
 
     profiles: {variant name: {panel label: norms of shape (timesteps,)}}, e.g.
     {"LSTM": {"fresh": ..., "after training": ...}, "LSTM, gates open": {...}}. A variant named
     "<cell>, <what>" is drawn dotted in its cell's colour. Time steps go from 1 (the first input) to T.
+    A panel whose norms are all NaN (e.g. a variant that was not trained) draws no line.
     """
     from utils.plotting import plt
 
@@ -330,7 +331,7 @@ def plot_gradient_norms(profiles, title):
                 ax.annotate(f"{variant}: exactly 0 before t={first_drawn + 1}", (steps[first_drawn], norms[first_drawn]),
                             textcoords="offset points", xytext=(8, 2), color=line_style(variant)["color"], fontsize=8)
         ax.set_yscale("log")
-        ax.set_xlabel("input time step t (1 = the value the label depends on)")
+        ax.set_xlabel(xlabel)
         ax.set_title(panel)
         ax.grid(True, which="major", alpha=0.3)
     axes[0][0].set_ylabel("mean ‖∂loss/∂x_t‖ (log scale)")
