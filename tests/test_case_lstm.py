@@ -31,19 +31,31 @@ def test_smoke_run_writes_every_output_and_a_full_trace(tiny_runs):
     for name in ("metrics.json", "loss.png", "forecast.png", "future.png", "gates.png", "model.keras", "predictions.csv"):
         assert (out / name).is_file(), name
     for text in ("[1] 72 values", "(samples, window, features)", "input scaler:", "Total params", "LSTM: 4·(4·(4+1)+4) = 96",
-                 "seasonal naive + last change", "forget_gate", "Epoch 3/3"):
+                 "seasonal naive + last change", "forget_gate", "Epoch 3/3", "target candidates", "(auto)",
+                 "validation period", "test period", "before training", "[6] saved", "SARIMA"):
         assert text in run.stdout, text
+    for step in range(1, 9):
+        assert f"\n[{step}] " in run.stdout, step  # every step prints a line
+    assert "Freq:" not in run.stdout  # no pandas internals in the trace
+    last_line = run.stdout.strip().splitlines()[-1]
+    assert last_line.startswith("On the test period the LSTM ") and "best simple baseline chosen on validation" in last_line
     assert "Traceback" not in run.stderr
 
 
 def test_metrics_json_has_the_documented_keys(tiny_runs):
     folder, _ = tiny_runs
     m = read_metrics(folder / "run1")
-    assert m["test_points"] == 12  # the course rule: the last 20 % of the 60 windows
+    assert m["test_points"] == 12  # the course rule: the last 20 % of the 60 windows of 12 months
+    assert m["periods"] == {"train": 48, "validation": 12, "test": 12}
     assert (m["window"], m["epochs"], m["seed"], m["units"]) == (12, 3, 42, 4)
     assert m["params"] == 96 + 5
-    for name in ("naive", "seasonal_naive", "seasonal_naive_plus_last_change"):
+    for name in ("naive", "seasonal_naive", "seasonal_naive_plus_last_change", "sarima"):
         assert set(m["baselines"][name]) == {"rmse", "mae"}
+    assert m["target"] in ("diff", "seasonal", "seasonal-diff") and m["target"] == m["choices"]["target"]
+    candidates = m["choices"]["target_candidates_validation_rmse"]
+    assert m["target"] == min(candidates, key=candidates.get)  # auto: the best zero forecast on validation
+    assert 1 <= m["choices"]["best_epoch"] <= m["choices"]["epochs_run"] <= 3
+    assert m["best_baseline_on_validation"] in m["baselines"]
     assert 0 < m["model_mae"] <= m["model_rmse"] < 100
     assert m["fit_seconds"] > 0
 
@@ -62,25 +74,87 @@ def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
     from utils.data import fill_gaps, load_series
 
     folder, _ = tiny_runs
+    m = read_metrics(folder / "run1")
+    target = m["target"]
     model = keras.saving.load_model(folder / "run1" / "model.keras")
     values = fill_gaps(load_series(folder / "tiny.csv", "Date", "Production"))[0].to_numpy()
-    inputs, targets = transforms.inputs_and_targets(values, "seasonal-diff", 12)
-    first_test = len(values) - windows.test_size(len(values) - 12)
-    train = np.arange(len(values)) < first_test
+    inputs, targets = transforms.inputs_and_targets(values, target, 12)
+    periods = windows.three_periods(len(values), windows.fixed_test_size(len(values), course_window=12), 12)
+    train = periods.training()
     input_scaler = windows.fit_scaler(inputs[train], (-1, 1))
     target_scaler = windows.fit_scaler(targets[train], (-1, 1))
     X, y, positions = windows.make_windows(windows.scale(input_scaler, inputs), windows.scale(target_scaler, targets), 12)
-    _, X_test, _, _, test_positions = windows.split_by_position(X, y, positions, first_test)
-    predicted = transforms.to_levels(windows.unscale(target_scaler, model.predict(X_test, verbose=0)[:, 0]), values, test_positions, "seasonal-diff", 12)
+    split = windows.split_three(X, y, positions, periods)
+    predicted = transforms.to_levels(windows.unscale(target_scaler, model.predict(split.X_test, verbose=0)[:, 0]),
+                                     values, split.test_positions, target, 12)
     saved = pd.read_csv(folder / "run1" / "predictions.csv", index_col=0)
     np.testing.assert_allclose(predicted, saved["LSTM"].to_numpy(), atol=1e-3)
-    assert not np.allclose(saved["LSTM"], saved["seasonal naive + last change"], atol=1e-3)  # the network adds something
+    zero_forecast = {"diff": "naive", "seasonal": "seasonal naive", "seasonal-diff": "seasonal naive + last change"}[target]
+    column = next(c for c in saved.columns if c.startswith(zero_forecast + " (") or c == zero_forecast)
+    assert not np.allclose(saved["LSTM"], saved[column], atol=1e-3)  # the network adds something
+
+
+def test_the_test_period_ignores_the_window(tiny_runs):
+    """--window 6, 12 and 24: the same test months, the same baseline scores on them."""
+    from conftest import run_script
+
+    folder, (run12, _) = tiny_runs
+    reference = read_metrics(folder / "run1")
+    for window in (6, 24):
+        run = run_script(SCRIPT, "--csv", folder / "tiny.csv", "--output-dir", folder / f"w{window}", *TINY,
+                         "--epochs", "1", "--window", str(window), cwd=folder)
+        assert run.returncode == 0, run.stderr[-3000:]
+        m = read_metrics(folder / f"w{window}")
+        assert (m["test_points"], m["test_first_date"], m["periods"]) == (
+            reference["test_points"], reference["test_first_date"], reference["periods"])
+        assert m["baselines"] == reference["baselines"]  # the LSTM's score may differ, the baselines' may not
+        dates = pd.read_csv(folder / f"w{window}" / "predictions.csv", index_col=0).index
+        assert list(dates) == list(pd.read_csv(folder / "run1" / "predictions.csv", index_col=0).index)
+
+
+def test_test_values_change_no_choice_and_no_weight(tiny_runs):
+    """Honest by construction: new numbers in the test period change the test scores and nothing else."""
+    from conftest import run_script
+
+    folder, _ = tiny_runs
+    original = pd.read_csv(folder / "tiny.csv")
+    n_test = read_metrics(folder / "run1")["test_points"]
+    changed = original.copy()
+    changed.loc[len(changed) - n_test:, "Production"] = np.random.default_rng(7).uniform(100, 2000, n_test).round(1)
+    changed.to_csv(folder / "changed.csv", index=False)
+    run = run_script(SCRIPT, "--csv", folder / "changed.csv", "--output-dir", folder / "changed", *TINY, cwd=folder)
+    assert run.returncode == 0, run.stderr[-3000:]
+    before, after = read_metrics(folder / "run1"), read_metrics(folder / "changed")
+    for key in ("choices", "weights_sha256", "best_baseline_on_validation", "validation", "target", "periods"):
+        assert before[key] == after[key], key
+    assert before["sarima"]["params"] == after["sarima"]["params"]  # fitted on training + validation only
+    assert before["model_rmse"] != after["model_rmse"]  # only the test scores change
+
+
+def test_a_weekly_series_is_described_in_weeks(run_case, tmp_path):
+    """A student's weekly sales: season 52 read from the dates, no word of months, milk or temperatures."""
+    rng = np.random.default_rng(3)
+    weeks = np.arange(260)
+    sales = 500 + 0.5 * weeks + 40 * np.sin(2 * np.pi * weeks / 52) + rng.normal(0, 8, len(weeks))
+    csv = tmp_path / "shop.csv"
+    pd.DataFrame({"Week": pd.date_range("2015-01-04", periods=len(weeks), freq="W").strftime("%Y-%m-%d"),
+                  "Sales": sales.round(1)}).to_csv(csv, index=False)
+    result = run_case(SCRIPT, "--csv", csv, "--date-col", "Week", "--value-col", "Sales", "--output-dir", tmp_path / "out",
+                      "--epochs", "1", "--units", "2", "--no-show", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    trace = result.stdout.lower()
+    for word in ("month", "milk", "temperature", "pounds", "freq:"):
+        assert word not in trace, word
+    for text in ("weekly data: a season is 52 weeks", "naive (last week)", "seasonal naive (a year ago)", "(sales)", "sarima skipped"):
+        assert text in trace, text
+    m = read_metrics(tmp_path / "out")
+    assert (m["season"], m["unit"], m["step"]) == (52, "Sales", "week")
 
 
 def test_default_data_runs_from_any_folder(run_case, tmp_path):
     result = run_case(SCRIPT, "--epochs", "1", "--output-dir", tmp_path / "out", "--no-show", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "[1] 168 values of 'Production' from 1962-01-01 to 1975-12-01" in result.stdout
+    assert "[1] 168 values of 'Production' from 1962-01 to 1975-12, one per month" in result.stdout
     assert read_metrics(tmp_path / "out")["test_points"] == 32  # the course's last 32 months
 
 
@@ -95,7 +169,7 @@ def bad_csv(tmp_path):
 
 @pytest.mark.parametrize(
     "case",
-    ["missing file", "missing column", "non-numeric", "too short", "window 0", "epochs -1", "unknown flag", "output in data"],
+    ["missing file", "missing column", "non-numeric", "too short", "window too long", "window 0", "epochs -1", "unknown flag", "output in data"],
 )
 def test_bad_input_ends_in_one_clear_line(run_case, tmp_path, bad_csv, case):
     before = data_fingerprint()
@@ -105,7 +179,8 @@ def test_bad_input_ends_in_one_clear_line(run_case, tmp_path, bad_csv, case):
         "missing file": (["--csv", tmp_path / "nope.csv"], ["does not exist", "--csv"]),
         "missing column": (["--csv", good, "--value-col", "Milk"], ["no column 'Milk'", "'Production'"]),
         "non-numeric": (["--csv", lambda: bad_csv("Date,Production\n2000-01,600\n2000-02,six hundred\n")], ["line 3", "not a number"]),
-        "too short": (["--csv", lambda: bad_csv("Date,Production\n" + rows + "\n")], ["12 points", "--window"]),
+        "too short": (["--csv", lambda: bad_csv("Date,Production\n" + rows + "\n")], ["12 points", "longer series"]),
+        "window too long": (["--window", "120"], ["--window 120", "training samples", "use --window"]),
         "window 0": (["--window", "0"], ["--window", "1 or more"]),
         "epochs -1": (["--epochs", "-1"], ["--epochs"]),
         "unknown flag": (["--epoch", "5"], ["unknown flag"]),

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from utils.data import calendar_frequency
+from utils import data
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,14 @@ class StepWords:
     def count(self, n):
         """'1 month', '32 months'."""
         return f"{n} {self.step if n == 1 else self.steps}"
+
+    def date(self, timestamp):
+        """A date as short as the step allows: '1975-12' for months, '1981-01-31' for days."""
+        if self.kind in ("month", "quarter", "year"):
+            return timestamp.strftime("%Y-%m")
+        if self.kind == "hour" or (self.kind == "step" and (timestamp.hour or timestamp.minute)):
+            return timestamp.strftime("%Y-%m-%d %H:%M")
+        return timestamp.strftime("%Y-%m-%d")
 
     def with_season(self, season):
         """The same words for another season length (what --season asks for)."""
@@ -91,24 +99,15 @@ _WORDS = {
 
 
 def step_kind(index):
-    """The kind of step of a regular DatetimeIndex: "month", "quarter", "year", "week", "day",
-    "business day", "hour", or "step" when none of these fits."""
+    """The kind of step of a DatetimeIndex: "month", "quarter", "year", "week", "day",
+    "business day", "hour", or "step" when none of these fits (utils.data.step_kind reads
+    the calendar steps; hours are added here)."""
     index = pd.DatetimeIndex(index)
-    if len(index) < 2:
-        return "step"
-    calendar = calendar_frequency(index)
-    if calendar:
-        return {"M": "month", "Q": "quarter", "Y": "year"}[calendar]
-    gaps = np.diff(index.to_numpy()) / np.timedelta64(1, "h")
-    median_hours = float(np.median(gaps))
-    if median_hours == 24 * 7:
-        return "week"
-    if median_hours == 24:
-        # Only weekdays, and the weekend jumped over (a 3-day gap): business days.
-        if (index.dayofweek < 5).all() and (gaps == 72).any():
-            return "business day"
-        return "day"
-    if median_hours == 1:
+    kind = data.step_kind(index)
+    if kind:
+        return {"monthly": "month", "quarterly": "quarter", "yearly": "year", "weekly": "week",
+                "daily": "day", "business-daily": "business day"}[kind]
+    if len(index) >= 2 and np.median(np.diff(index.to_numpy())) == np.timedelta64(1, "h"):
         return "hour"
     return "step"
 

@@ -113,8 +113,8 @@ def three_periods(n_steps, n_test, n_validation):
     """`Periods` with the last `n_test` steps as test and the `n_validation` steps before them as validation."""
     if n_test < 1 or n_validation < 1 or n_test + n_validation >= n_steps:
         raise BadInputError(
-            f"the series has {n_steps} steps, too few for {n_validation} validation and {n_test} test steps "
-            "plus a training period; use a longer series"
+            f"the series has {n_steps} points, too few for a training, a validation ({n_validation}) "
+            f"and a test period ({n_test} steps); use a longer series"
         )
     return Periods(n_steps, n_steps - n_test - n_validation, n_steps - n_test)
 
