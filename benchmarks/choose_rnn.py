@@ -10,7 +10,11 @@ The search is one axis at a time (a coordinate search), starting from --start:
   2. keep the best, then try every --learning-rate value; keep the best;
   3. then every --seq-len value.
 "Best" is the lowest validation bits/char. Runs are cached, so a setting that comes up on
-two axes is trained once. About 7 runs of 20-40 s each on a 2-core CPU.
+two axes is trained once: 7 runs in all. The largest values tried are bounded by the
+case's run-time budget (about a minute on a 2-core CPU), not by the search.
+
+Seed 42 chose --units 256 --learning-rate 0.005 --seq-len 64 (validation 2.459 bits/char),
+the case's defaults. --epochs (8) is a cap: early stopping on validation picks the epoch.
 
 Run it:  python benchmarks/choose_rnn.py            (seed 42, the case's default)
          python benchmarks/choose_rnn.py --seed 1

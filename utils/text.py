@@ -1,8 +1,10 @@
-"""Text helpers for the character-level language-model case: load, encode, window,
-score counting baselines, and sample with a temperature.
+"""Text helpers for the character-level language-model case: load, split, encode, window,
+score counting baselines, run the trained model one character at a time, and sample with
+a temperature.
 
-Everything here is plain Python and NumPy (no Keras), so it is quick to test and easy to
-read. Conventions used throughout:
+Everything here is plain Python and NumPy, so it is quick to test and easy to read; only
+`char_model_weights` touches a Keras model, to copy its weights out. Conventions used
+throughout:
 
 * A text is a `str`; an *encoded* text is a 1-D `np.int32` array of vocabulary indices.
 * The vocabulary is the sorted list of distinct characters; index i means `vocab[i]`.
