@@ -36,32 +36,62 @@ class ForecastTask:
     X_val: Optional[np.ndarray] = None
     y_val: Optional[np.ndarray] = None
     choices: dict = field(default_factory=dict)  # what was chosen on validation, e.g. {"target": ..., "epochs": ...}
+    val_actual: Optional[np.ndarray] = None  # the validation values in real units
+    val_to_real_units: Optional[Callable[[np.ndarray], np.ndarray]] = None  # scaled predictions of X_val -> real units
 
 
-def milk_task(window=12, target="seasonal-diff", season=12):
-    """Case 17-2's task: monthly milk production, the last 32 months as the test set."""
-    series, _ = fill_gaps(load_series(data_file("monthly_milk_production.csv"), "Date", "Production"))
+# Case 17-2's training settings, chosen on the validation period by benchmarks/choose_milk.py;
+# the case script's flags default to the same values (a test checks that they agree).
+MILK_SETTINGS = {"target": "seasonal-diff", "window": 12, "units": 16, "learning_rate": 3e-3, "batch_size": 16,
+                 "max_epochs": 200, "patience": 20, "feature_range": (-1, 1)}
+
+
+def milk_task(window=MILK_SETTINGS["window"], target=MILK_SETTINGS["target"], season=12,
+              feature_range=MILK_SETTINGS["feature_range"], csv=None, date_col="Date", value_col="Production"):
+    """Case 17-2's task, prepared exactly as the case prepares it: monthly milk production.
+
+    Three periods in time order: the last 32 months are the test period (whatever the window),
+    the 24 months before them the validation period, the rest training. Scalers are fitted on
+    the training months. `choices` carries the case's training settings (early stopping on
+    (X_val, y_val) with the best weights restored) and the simple baseline to beat, chosen on
+    the validation period; `baselines` holds the test forecasts of every simple baseline.
+    `csv` (default: the shipped data) lets a test or a benchmark use another monthly series.
+    """
+    series, _ = fill_gaps(load_series(csv or data_file("monthly_milk_production.csv"), date_col, value_col))
     values = series.to_numpy()
+    n_test = windows.fixed_test_size(len(values), course_window=12)
+    periods = windows.three_periods(len(values), n_test, windows.validation_size(len(values) - n_test, season))
     inputs, targets = transforms.inputs_and_targets(values, target, season)
-    first_test = len(values) - windows.test_size(len(values) - window)
-    train_steps = np.arange(len(values)) < first_test
-    input_scaler = windows.fit_scaler(inputs[train_steps], feature_range=(-1, 1))
-    target_scaler = windows.fit_scaler(targets[train_steps], feature_range=(-1, 1))
+    windows.check_window_fits(window, periods, *transforms.first_defined(target, season))
+    input_scaler = windows.fit_scaler(inputs[periods.training()], feature_range=feature_range)
+    target_scaler = windows.fit_scaler(targets[periods.training()], feature_range=feature_range)
     X, y, positions = windows.make_windows(windows.scale(input_scaler, inputs), windows.scale(target_scaler, targets), window)
-    X_train, X_test, y_train, _, test_positions = windows.split_by_position(X, y, positions, first_test)
+    split = windows.split_three(X, y, positions, periods)
 
-    def to_real_units(scaled_predictions):
-        predicted_targets = windows.unscale(target_scaler, scaled_predictions)
-        return transforms.to_levels(predicted_targets, values, test_positions, target, season)
+    def levels(scaled_predictions, period_positions):
+        return transforms.to_levels(windows.unscale(target_scaler, scaled_predictions), values, period_positions, target, season)
 
+    def simple_baselines(period_positions):  # the same names as the case prints for monthly data
+        return {
+            "naive (last month)": baselines.naive(values, period_positions),
+            "seasonal naive (a year ago)": baselines.seasonal_naive(values, period_positions, season),
+            "seasonal naive + last change": baselines.seasonal_naive_plus_last_change(values, period_positions, season),
+        }
+
+    val_actual = values[split.val_positions]
+    validation_rmse = {name: float(np.sqrt(np.mean((val_actual - f) ** 2))) for name, f in simple_baselines(split.val_positions).items()}
+    settings = {key: value for key, value in MILK_SETTINGS.items() if key not in ("window", "feature_range")}
     return ForecastTask(
         name="milk", unit="pounds per cow",
-        X_train=X_train, y_train=y_train, X_test=X_test,
-        test_dates=series.index[test_positions], actual=values[test_positions], to_real_units=to_real_units,
-        baselines={
-            "seasonal naive": baselines.seasonal_naive(values, test_positions, season),
-            "seasonal naive + last change": baselines.seasonal_naive_plus_last_change(values, test_positions, season),
-        },
+        X_train=split.X_train, y_train=split.y_train, X_test=split.X_test,
+        test_dates=series.index[split.test_positions], actual=values[split.test_positions],
+        to_real_units=lambda scaled_predictions: levels(scaled_predictions, split.test_positions),
+        baselines=simple_baselines(split.test_positions),
+        X_val=split.X_val, y_val=split.y_val,
+        choices={**settings, "target": target, "early_stopping": "val_loss, best weights restored",
+                 "best_baseline": min(validation_rmse, key=validation_rmse.get)},
+        val_actual=val_actual,
+        val_to_real_units=lambda scaled_predictions: levels(scaled_predictions, split.val_positions),
     )
 
 
