@@ -84,3 +84,52 @@ def test_with_a_screen_windows_open_without_blocking_and_wait_once_at_exit(tmp_p
         assert calls[-1] == ("show", True)  # the one blocking show, at the end of the run
     finally:
         plotting.plt.close("all")
+
+
+WINDOWED_RUN = """
+import sys, time
+sys.path.insert(0, {root!r})
+from utils import plotting
+import matplotlib.pyplot as plt
+assert plotting.opens_windows(), plotting.matplotlib.get_backend()
+started = time.perf_counter()
+for name in ("a", "b"):
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3])
+    plotting.save_figure(fig, {out!r} + "/" + name + ".png", show=True)
+print("went on after showing", len(plt.get_fignums()), "windows in", round(time.perf_counter() - started, 1), "s", flush=True)
+timer = plt.figure(1).canvas.new_timer(interval=1500)  # a student closing the windows 1.5 s into the final wait
+timer.add_callback(lambda: plt.close("all"))
+timer.start()
+"""
+
+
+def test_on_a_real_screen_the_run_goes_on_and_waits_for_the_windows_at_the_end(tmp_path):
+    """With a virtual screen (Xvfb) and Tk: no show blocks the script; the one wait is at the end."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import pytest
+
+    if not shutil.which("Xvfb"):
+        pytest.skip("needs Xvfb (a virtual screen) to open real windows")
+    pytest.importorskip("tkinter")
+    display = f":{90 + os.getpid() % 9}"
+    screen = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x600x24"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1)
+        env = dict(os.environ, DISPLAY=display, MPLBACKEND="TkAgg")
+        code = WINDOWED_RUN.format(root=str(Path(plotting.__file__).resolve().parent.parent), out=str(tmp_path))
+        result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        screen.terminate()
+        screen.wait()
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("went on after showing 2 windows"), lines
+    assert lines[1].startswith("The plot windows stay open until you close them"), lines
+    assert (tmp_path / "a.png").is_file() and (tmp_path / "b.png").is_file()
