@@ -136,10 +136,10 @@ def headless_env():
     return env
 
 
-def run_case(name, seed, seeds):
-    """Run one case once; return {"seed", "metrics", "seconds", "out_dir", "files": {name: text}}."""
+def run_case(name, seed, seeds, backend=None):
+    """Run one case once (on another Keras backend if given); return {"seed", "metrics", "seconds", "out_dir", "files"}."""
     script, extra, mode = CASES[name]
-    out_dir = RESULTS / name / (f"seeds{'-'.join(map(str, seeds))}" if mode == "inside" else f"seed{seed}")
+    out_dir = RESULTS / (name + (f"-{backend}" if backend else "")) / (f"seeds{'-'.join(map(str, seeds))}" if mode == "inside" else f"seed{seed}")
     if mode == "inside":  # the case repeats the seeds itself; --quick chooses its own
         seed_flags = [] if "--quick" in extra else ["--seeds", *map(str, seeds)]
     else:
@@ -147,7 +147,8 @@ def run_case(name, seed, seeds):
     command = [sys.executable, str(REPO_ROOT / "week17" / script), "--no-show", *seed_flags, "--output-dir", str(out_dir), *extra]
     print(f"  {' '.join(command[1:])}", flush=True)
     started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, env=headless_env(), cwd=REPO_ROOT)
+    env = headless_env() | ({"KERAS_BACKEND": backend} if backend else {})
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO_ROOT)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"{name} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
@@ -385,6 +386,32 @@ def claims_compare(cases):
             runs[0]["files"]["comparison.md"].strip(), ""]
 
 
+JAX_CASES = ("rnn", "lstm", "gru")  # the cases that run on any Keras backend (17-4 and 17-6 use tf.GradientTape)
+
+
+def jax_section(results):
+    """The optional JAX comparison: the first seed on TensorFlow against the same seed on JAX."""
+    jax = results.get("jax")
+    if jax is None:
+        return []
+    lines = ["## Optional: the JAX backend", ""]
+    if not jax:
+        return lines + ["JAX was not installed when this ran, so nothing was measured. `pip install jax`, then rerun "
+                        "the benchmark to add the comparison (`KERAS_BACKEND=jax python week17/<case>.py` runs one case on it).", ""]
+    lines += [f"The same cases, seed {results['seeds'][0]}, with `KERAS_BACKEND=jax` (TensorFlow stays installed, so Keras "
+              "still imports it):", "",
+              "| case | fit s, TensorFlow | fit s, JAX | whole run s, TensorFlow | whole run s, JAX | score, TensorFlow | score, JAX |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, run in jax.items():
+        tf_run = results["cases"][name]["runs"][0]
+        score = "model_rmse" if "model_rmse" in run["metrics"] else "model_bits_per_char"
+        lines.append(f"| {name} | {mean_sd([tf_run['metrics'].get('fit_seconds')], 1)} | {mean_sd([run['metrics'].get('fit_seconds')], 1)} | "
+                     f"{tf_run['seconds']:.1f} | {run['seconds']:.1f} | {mean_sd([tf_run['metrics'].get(score)])} | "
+                     f"{mean_sd([run['metrics'].get(score)])} |")
+    return lines + ["", "Scores differ slightly between backends: the same seed draws other random numbers."
+                    " Cases 17-4 and 17-6 measure gradients with `tf.GradientTape` and need the TensorFlow backend.", ""]
+
+
 def safely(section, cases):
     """A claims section's lines; if the metrics do not have the shape it reads, one line saying so."""
     try:
@@ -447,6 +474,8 @@ def render_results(results):
             out += [f"### {extra['title']}", "", f"`python benchmarks/{name}.py` ({extra['seconds']:.0f} s):", "",
                     extra["markdown"], ""]
 
+    out += jax_section(results)
+
     if any(cases[n]["runs"] for n in cases):
         out += ["## Every case in full", ""]
         for n in cases:
@@ -488,6 +517,8 @@ def main():
                         help="extra scripts from benchmarks/ to run: names, 'all' (with the slow choose_*), or 'none' "
                              "(default: every one present except choose_*, on a full run only)")
     parser.add_argument("--no-extras", action="store_true", help="run no extra script")
+    parser.add_argument("--jax", action="store_true",
+                        help="also run Cases 17-1 to 17-3 on the JAX backend when it is installed (always on a full run)")
     parser.add_argument("--results", default=None,
                         help="write the markdown here (a full run writes docs/RESULTS.md; a run of some cases writes only with this flag)")
     parser.add_argument("--render-only", action="store_true",
@@ -521,6 +552,21 @@ def main():
         cases[name] = {"script": script, "flags": flags, "runs": runs, "targets": judge(name, runs)}
         print(case_table(name, cases[name]) + "\n", flush=True)
 
+    jax = None
+    if full_run or args.jax:
+        import importlib.util
+
+        jax = {}
+        if importlib.util.find_spec("jax") is not None:
+            for name in [n for n in JAX_CASES if n in cases]:
+                print(f"{name} on JAX:", flush=True)
+                try:
+                    jax[name] = run_case(name, args.seeds[0], args.seeds, backend="jax")
+                except SystemExit as failure:  # a backend problem must not cost the TensorFlow results
+                    print(f"skipped {name} on JAX: {failure}")
+        else:
+            print("JAX is not installed: no JAX comparison (pip install jax to add it)")
+
     extras = {}
     if not args.no_extras and (full_run or args.extras):
         for path, flags in present_extras(args.extras):
@@ -531,7 +577,7 @@ def main():
     command = "python benchmarks/benchmark.py" + (f" --seeds {' '.join(map(str, args.seeds))}" if args.seeds != [42] else "")
     target = args.results or (str(DOCS / "RESULTS.md") if full_run else None)
     if target:
-        results = {"machine": machine, "seeds": args.seeds, "command": command, "full_run": full_run, "cases": cases, "extras": extras,
+        results = {"machine": machine, "seeds": args.seeds, "command": command, "full_run": full_run, "cases": cases, "extras": extras, "jax": jax,
                    "plots": copy_plots(cases) if Path(target).resolve() == (DOCS / "RESULTS.md").resolve() else []}
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")

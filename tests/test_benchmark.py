@@ -122,3 +122,15 @@ def test_a_case_without_model_scores_gets_timings_only():
     assert "| bptt (Case17-6) | 1 | – | 25.0 | see below |  |" in markdown
     assert "| bptt | whole run <= 30 s | required | PASS |" in markdown
     assert "## What the lecture claims, measured" not in markdown  # nothing measured, nothing claimed
+
+
+def test_jax_comparison_sits_beside_the_tensorflow_run_or_says_it_was_not_measured():
+    results = fake_results()
+    results["jax"] = {"lstm": lstm_run(42, 6.55, 9.0, 1.5)}
+    markdown = benchmark.render_results(results)
+    _, rows = table_rows(markdown, "## Optional: the JAX backend")
+    assert rows == [["lstm", "4.0", "1.5", "12.0", "9.0", "6.400", "6.550"]]  # seed 42 on TensorFlow, then on JAX
+    results["jax"] = {}
+    assert "JAX was not installed when this ran, so nothing was measured" in benchmark.render_results(results)
+    results.pop("jax")
+    assert "JAX" not in benchmark.render_results(results)
