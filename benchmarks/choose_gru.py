@@ -18,7 +18,9 @@ depend on how busy the machine is), so a default never costs time for a differen
 validation period cannot tell apart.
 
 It prints one line per trained candidate and writes benchmarks/results/choose_gru.json
-(not committed). The defaults of Case 17-3 come from this script's output.
+(not committed). Each candidate's result is also kept in benchmarks/results/choose_gru_cache.json
+as soon as it is known, so an interrupted search resumes where it stopped (delete the file to
+start afresh). The defaults of Case 17-3 come from this script's output.
 """
 
 import argparse
@@ -130,12 +132,19 @@ def main():
           f"(the test's {periods.n_test} steps are cut off and never read); seeds {args.seeds}")
 
     best = {name: values[0] for name, values in SEARCH.items()}
-    tried = {}
+    out = REPO_ROOT / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    cache_path = out / "choose_gru_cache.json"
+    cache_key = json.dumps({"csv": str(Path(args.csv).resolve()), "seeds": args.seeds, "max_epochs": MAX_EPOCHS, "patience": PATIENCE})
+    cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
+    tried = cache.setdefault(cache_key, {})
 
     def evaluate(settings):
         key = json.dumps(settings, sort_keys=True)
-        if key not in tried:
-            data = prepare(series, season, periods, settings["feature_range"], settings["day_of_year"],
+        if key in tried:
+            print(f"  {key}: val RMSE {tried[key]['val_rmse']:.4f} (from {cache_path.name})")
+        else:
+            data = prepare(series, season, periods, tuple(settings["feature_range"]), settings["day_of_year"],
                            settings["target"], settings["window"])
             runs = [train_one(data, settings["units"], settings["learning_rate"], settings["batch_size"], seed)
                     for seed in args.seeds]
@@ -147,6 +156,7 @@ def main():
                               fit_seconds=seconds, ridge_alpha=ridge.alpha, ridge_val_rmse=ridge_rmse)
             print(f"  {key}: val RMSE {rmse:.4f} (seeds {', '.join(f'{run[0]:.4f}' for run in runs)}), "
                   f"best epoch {epochs:.1f}, fit {seconds:.1f} s; ridge (alpha {ridge.alpha:g}) {ridge_rmse:.4f}", flush=True)
+            cache_path.write_text(json.dumps(cache, indent=1) + "\n")
         return tried[key]
 
     for name, values in SEARCH.items():
@@ -165,8 +175,6 @@ def main():
     final = evaluate(best)
     print(f"\nchosen on validation: {json.dumps(best)}\n  val RMSE {final['val_rmse']:.4f}, best epoch {final['best_epoch']:.1f}, "
           f"fit {final['fit_seconds']:.1f} s; ridge {final['ridge_val_rmse']:.4f} (alpha {final['ridge_alpha']:g})")
-    out = REPO_ROOT / "benchmarks" / "results"
-    out.mkdir(parents=True, exist_ok=True)
     (out / "choose_gru.json").write_text(json.dumps({"chosen": best, "tried": list(tried.values())}, indent=2) + "\n")
 
 

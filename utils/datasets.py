@@ -95,7 +95,7 @@ def milk_task(window=MILK_SETTINGS["window"], target=MILK_SETTINGS["target"], se
     )
 
 
-def temperature_task(window=14, target="raw", csv=None, date_col="Date", value_col="Temp"):
+def temperature_task(window=7, target="raw", csv=None, date_col="Date", value_col="Temp"):
     """Case 17-3's task, prepared exactly as the case prepares it: tomorrow's minimum temperature in Melbourne.
 
     Three periods in time order: the last 20 % of the days are the test period (731 of 3652,
@@ -143,7 +143,7 @@ def temperature_task(window=14, target="raw", csv=None, date_col="Date", value_c
         baselines={**simple_baselines(split.test_positions),
                    "ridge (same inputs)": levels(ridge.predict(split.X_test), split.test_positions)},
         X_val=split.X_val, y_val=split.y_val,
-        choices={"target": target, "units": 32, "learning_rate": 3e-3, "batch_size": 128, "max_epochs": 60,
+        choices={"target": target, "units": 64, "learning_rate": 3e-3, "batch_size": 128, "max_epochs": 60,
                  "patience": 3, "early_stopping": "val_loss, best weights restored", "ridge_alpha": ridge.alpha,
                  "best_baseline": min(validation_rmse, key=validation_rmse.get)},
     )

@@ -28,5 +28,5 @@ def day_of_year_features(index):
     """
     dates = pd.DatetimeIndex(index)
     days_in_year = np.where(dates.is_leap_year, 366.0, 365.0)
-    angle = 2 * np.pi * (dates.dayofyear.to_numpy() - 1) / days_in_year
+    angle = 2 * np.pi * (dates.day_of_year.to_numpy() - 1) / days_in_year
     return np.column_stack([np.sin(angle), np.cos(angle)]).astype("float32")
