@@ -3,13 +3,14 @@
 The lecture's comparison table says, in words: a GRU has fewer parameters than an LSTM, trains
 faster, and performs "similarly"; a SimpleRNN is the cheapest but forgets. This script measures
 it. The three cells get the same tasks (Case 17-2's milk forecast and Case 17-3's temperature
-forecast), the same units, window, optimiser and number of epochs, and several seeds, and the
-script reports for each: parameters, seconds per epoch, total fit seconds, and test RMSE as
-mean ± standard deviation, beside the tasks' baselines.
+forecast, with their training, validation and test periods), the same units, window, optimiser
+and early stopping on the validation period, and several seeds, and the script reports for each:
+parameters, epochs trained, seconds per epoch, total fit seconds, and test RMSE as mean ± standard
+deviation, beside the tasks' baselines (the one to beat chosen on the validation period).
 
   1. prepare both tasks exactly as their case scripts do (utils/datasets.py);
   2. count each cell's parameters, by formula and by Keras;
-  3. train every cell on every task with every seed, timing each epoch;
+  3. train every cell on every task with every seed (early stopping on validation), timing each epoch;
   4. print the table as markdown, and write it as CSV;
   5. plot it as a bar chart.
 
@@ -19,7 +20,7 @@ not the cells' arithmetic. benchmarks/speed_regimes.py times the same three cell
 arithmetic dominates, too; the README reports both regimes.
 
 Run it:   python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py            (3 seeds)
-          python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py --quick    (one seed, a third of the epochs)
+          python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py --quick    (one seed, at most a fifth of the epochs)
           (the run times measured by benchmarks/benchmark.py are in the README's Results)
 Debug it: set a breakpoint in the training loop of step 3 and watch `results` grow.
 """
@@ -54,7 +55,7 @@ run_started = time.perf_counter()
 
 parser = cli.new_parser("Case 17-5: SimpleRNN, LSTM and GRU on the same forecasting tasks.")
 parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2], help="seeds to repeat each run with (default: %(default)s)")
-parser.add_argument("--quick", action="store_true", help="one seed and a third of the epochs: a fast look")
+parser.add_argument("--quick", action="store_true", help="one seed and at most a fifth of the epochs: a fast look")
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
 seeds = args.seeds[:1] if args.quick else args.seeds
@@ -63,22 +64,26 @@ out_dir = paths.output_dir(CASE, args.output_dir)
 print(f"Case 17-5 (compare cells): seeds {seeds}{' (quick)' if args.quick else ''}; writing to {out_dir}")
 
 # %% Step 1: the tasks, prepared exactly as in Cases 17-2 and 17-3
-# Same data, same test period, same scaling and windows as the case scripts, and each task keeps
-# its case's training budget, so the only thing that changes between runs is the cell.
-tasks = [
-    # each task keeps its case's settings; validation_split as in the case (0 = none)
-    dict(data=milk_task(window=12), units=16, epochs=50, batch_size=16, learning_rate=1e-3, validation_split=0.1),
-    dict(data=temperature_task(window=14), units=32, epochs=20, batch_size=128, learning_rate=3e-3, validation_split=0.0),
-]
-prepared_tasks = [settings["data"] for settings in tasks]
-if args.quick:
+# Same data, same three periods (training, validation, test, in time order), same scaling and
+# windows as the case scripts, and each task keeps its case's training settings (task.choices:
+# units, learning rate, batch size, at most max_epochs, early stopping on the validation period
+# with the best weights restored), so the only thing that changes between runs is the cell.
+prepared_tasks = [milk_task(), temperature_task()]
+tasks = []
+for task in prepared_tasks:
+    c = task.choices
+    tasks.append(dict(data=task, units=c["units"], epochs=c["max_epochs"], batch_size=c["batch_size"],
+                      learning_rate=c["learning_rate"], patience=c["patience"]))
+if args.quick:  # a fifth of the epochs at most
     for settings in tasks:
-        settings["epochs"] = max(1, settings["epochs"] // 3)
+        settings["epochs"] = max(1, settings["epochs"] // 5)
 
 for settings in tasks:
     task = settings["data"]
-    print(f"\n[1] {task.name}: train X {task.X_train.shape}, test X {task.X_test.shape} (samples, window, features); "
-          f"{settings['units']} units, {settings['epochs']} epochs, batch {settings['batch_size']}, Adam {settings['learning_rate']:g}")
+    print(f"\n[1] {task.name}: train X {task.X_train.shape}, validation X {task.X_val.shape}, test X {task.X_test.shape} "
+          f"(samples, window, features); {settings['units']} units, at most {settings['epochs']} epochs, "
+          f"early stopping on validation (patience {settings['patience']}), batch {settings['batch_size']}, "
+          f"Adam {settings['learning_rate']:g}; baseline to beat (chosen on validation): {task.choices['best_baseline']}")
 
 # %% Step 2: parameters, by formula and by Keras
 # Keras is imported only now: loading it takes a few seconds, and the flags and data are already checked.
@@ -129,9 +134,11 @@ for settings in tasks:
             set_seed(seed)
             model = build_model(cell_name, settings["units"], task.X_train.shape[1:], settings["learning_rate"])
             timer = EpochTimer()
+            # early stopping exactly as the cases do: watch the validation loss, keep the best weights
+            stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings["patience"], restore_best_weights=True)
             fit_started = time.perf_counter()
             model.fit(task.X_train, task.y_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
-                      validation_split=settings["validation_split"], verbose=0, callbacks=[timer])
+                      validation_data=(task.X_val, task.y_val), verbose=0, callbacks=[timer, stop])
             fit_seconds = time.perf_counter() - fit_started
             forecast = task.to_real_units(model.predict(task.X_test, verbose=0)[:, 0])
             results.append({
@@ -139,30 +146,33 @@ for settings in tasks:
                 # the first epoch also builds the graph; the median of the rest is the steady cost
                 # (on these small tasks mostly fixed per-epoch and per-step overhead, see the docstring)
                 "seconds_per_epoch": float(np.median(timer.seconds[1:] or timer.seconds)),
-                "fit_seconds": fit_seconds, "rmse": metrics.rmse(task.actual, forecast),
+                "fit_seconds": fit_seconds, "epochs": len(timer.seconds), "rmse": metrics.rmse(task.actual, forecast),
             })
             row = results[-1]
-            print(f"[3] {task.name:>12} {cell_name:>9} seed {seed:>3}: RMSE {row['rmse']:7.3f} {task.unit}, "
-                  f"fit {fit_seconds:5.1f} s ({row['seconds_per_epoch'] * 1000:.0f} ms/epoch)")
+            print(f"[3] {task.name:>12} {cell_name:>9} seed {seed:>3}: test RMSE {row['rmse']:7.3f} {task.unit}, "
+                  f"{row['epochs']} epochs, fit {fit_seconds:5.1f} s ({row['seconds_per_epoch'] * 1000:.0f} ms/epoch)")
 
 # %% Step 4: the table, as markdown and CSV
 runs = pd.DataFrame(results)
 table = (
     runs.groupby(["task", "cell"], sort=False)
-    .agg(params=("params", "first"), seconds_per_epoch=("seconds_per_epoch", "mean"), fit_seconds=("fit_seconds", "mean"),
-         rmse_mean=("rmse", "mean"), rmse_sd=("rmse", "std"), seeds=("seed", "count"))
+    .agg(params=("params", "first"), epochs=("epochs", "mean"), seconds_per_epoch=("seconds_per_epoch", "mean"),
+         fit_seconds=("fit_seconds", "mean"), rmse_mean=("rmse", "mean"), rmse_sd=("rmse", "std"), seeds=("seed", "count"))
     .reset_index()
 )
 table["rmse_sd"] = table["rmse_sd"].fillna(0.0)  # one seed has no spread
 table.to_csv(out_dir / "comparison.csv", index=False, float_format="%.4f")
 
-lines = ["| task | model | parameters (whole model) | s/epoch | fit s | test RMSE (mean ± sd) |", "| --- | --- | ---: | ---: | ---: | --- |"]
+# The baseline to beat is the one chosen on the validation period (task.choices["best_baseline"]).
+lines = ["| task | model | parameters (whole model) | epochs (mean) | s/epoch | fit s | test RMSE (mean ± sd) |",
+         "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
 for task in prepared_tasks:
     for row in table[table.task == task.name].itertuples():
-        lines.append(f"| {task.name} | {row.cell} | {row.params} | {row.seconds_per_epoch:.3f} | {row.fit_seconds:.1f} | "
+        lines.append(f"| {task.name} | {row.cell} | {row.params} | {row.epochs:.1f} | {row.seconds_per_epoch:.3f} | {row.fit_seconds:.1f} | "
                      f"{row.rmse_mean:.3f} ± {row.rmse_sd:.3f} {task.unit} |")
     for name, forecast in task.baselines.items():
-        lines.append(f"| {task.name} | baseline: {name} | 0 | – | – | {metrics.rmse(task.actual, forecast):.3f} {task.unit} |")
+        chosen = " (the one to beat, chosen on validation)" if name == task.choices["best_baseline"] else ""
+        lines.append(f"| {task.name} | baseline: {name}{chosen} | 0 | – | – | – | {metrics.rmse(task.actual, forecast):.3f} {task.unit} |")
 markdown = "\n".join(lines)
 (out_dir / "comparison.md").write_text(markdown + "\n", encoding="utf-8")
 print(f"\n[4] {len(seeds)} seed(s) per cell:\n{markdown}")
@@ -171,10 +181,11 @@ metrics.write_metrics(out_dir / "metrics.json", {
     "seeds": seeds, "quick": args.quick, "backend": backend_name(),
     "results": {
         task.name: {
-            row.cell: {"params": row.params, "seconds_per_epoch": row.seconds_per_epoch, "fit_seconds": row.fit_seconds,
-                       "rmse_mean": row.rmse_mean, "rmse_sd": row.rmse_sd}
+            row.cell: {"params": row.params, "epochs_mean": row.epochs, "seconds_per_epoch": row.seconds_per_epoch,
+                       "fit_seconds": row.fit_seconds, "rmse_mean": row.rmse_mean, "rmse_sd": row.rmse_sd}
             for row in table[table.task == task.name].itertuples()
-        } | {"baselines": {name: {"rmse": metrics.rmse(task.actual, f)} for name, f in task.baselines.items()}}
+        } | {"baselines": {name: {"rmse": metrics.rmse(task.actual, f)} for name, f in task.baselines.items()},
+             "best_baseline": task.choices["best_baseline"]}
         for task in prepared_tasks
     },
 })
