@@ -261,3 +261,21 @@ def test_temperature_task_prepares_the_data_exactly_as_the_case(tiny_runs):
     names = {"persistence": "persistence", "mean of the last 7 days": "mean_last_7", "same day last year": "seasonal_naive"}
     assert names[task.choices["best_baseline"]] == m["best_baseline_on_validation"]
     assert task.choices["patience"] == m["patience"] and task.choices["learning_rate"] == m["learning_rate"]
+
+
+def test_the_test_period_is_fixed_by_the_data_not_by_the_window():
+    """The shipped data, prepared as Case 17-3 prepares it (checked against the case above), with
+    three window sizes: the same 731 test days and the same baseline scores every time."""
+    from utils import metrics
+    from utils.datasets import temperature_task
+
+    tasks = [temperature_task(window=window) for window in (6, 12, 24)]
+    for task in tasks:
+        assert len(task.actual) == 731 and str(task.test_dates[0].date()) == "1988-12-31"
+        assert len(task.X_val) == 365
+        assert metrics.rmse(task.actual, task.baselines["persistence"]) == pytest.approx(2.479, abs=1e-3)
+        assert task.choices["best_baseline"] == tasks[0].choices["best_baseline"]
+    for task in tasks[1:]:
+        assert (task.test_dates == tasks[0].test_dates).all()
+        for name in ("persistence", "mean of the last 7 days", "same day last year"):
+            np.testing.assert_array_equal(task.baselines[name], tasks[0].baselines[name])
