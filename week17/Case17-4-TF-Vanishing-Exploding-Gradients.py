@@ -63,7 +63,7 @@ run_started = time.perf_counter()
 
 parser = cli.new_parser("Case 17-4: vanishing and exploding gradients, and long-term memory on the adding problem, measured.")
 parser.add_argument("--timesteps", type=cli.positive_int, default=100, help="length of the long sequences: the gradients are measured over this many steps, and it is the longest length trained (default: %(default)s)")
-cli.add_training_flags(parser, epochs=12, units=32)
+cli.add_training_flags(parser, epochs=25, units=32)
 parser.add_argument("--samples", type=cli.positive_int, default=1600, help="training sequences per length T (default: %(default)s)")
 parser.add_argument("--batch-size", type=cli.positive_int, default=32, help="sequences per gradient step (default: %(default)s)")
 parser.add_argument("--gate-bias", type=float, default=3.0, help="the 'gates open' variants start the LSTM's forget gate and the GRU's update gate at sigmoid(B) (default: %(default)s, i.e. 0.95)")
@@ -226,6 +226,11 @@ print(path_table(fresh_paths, fresh_norms))
 # budget of at most --epochs epochs; a run stops early once its validation MSE reaches SOLVED.
 # The test sequences are scored once, after training. The lecture expects the SimpleRNN to
 # fall to the baseline (MSE 0.167) as T grows while LSTM and GRU get close to 0.
+# Where the budget comes from: short probes, judged on validation sequences only, sized it so
+# that the default run stays within about 3 minutes on 2 cores and the gated cells have room to
+# succeed; it is the same for every cell, not tuned per cell. A cell that does not reach SOLVED
+# within it is reported as not solved, not as unable: a larger budget (--epochs, --samples) may
+# change that.
 test_mse = {variant: {} for variant in TRAINED}
 epochs_used = {variant: {} for variant in TRAINED}
 fit_seconds = {variant: {} for variant in TRAINED}
@@ -257,8 +262,9 @@ print(f"{'baseline: mean':<18}" + "".join(f"{baseline_mse[T]:>9.4f}" for T in le
 # %% Step 5: the gradients and the gates after training
 # The long models were trained in Step 4 (the "gates open" ones only with --train-gates-open).
 # A model that solved the task must have learned to carry the first marked number to the
-# output, so its gradient at the early steps should no longer be tiny, and its keep-gates
-# should be near 1 in the units that carry it (see the best unit's product).
+# output, so its gradient at the early steps should no longer be tiny, and the units that carry
+# it should keep far more over 99 steps than at the start (compare the best unit's product with
+# Step 3's).
 trained_norms = {variant: grads.input_gradient_norms(long_models[variant], X_long, y_long, per_sample_mse) for variant in TRAINED}
 trained_paths = {v: gate_path_summary(long_models[v], VARIANTS[v][0], sample) for v in GATED if v in TRAINED}
 print(f"\n[5] after training, T = {args.timesteps} (last column: the same ratio when fresh)")
