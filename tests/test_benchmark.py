@@ -38,7 +38,9 @@ def fake_results():
     return {"machine": "Test CPU, 2 cores", "seeds": [42, 1, 2], "command": "python benchmarks/benchmark.py --seeds 42 1 2",
             "cases": cases, "extras": {"speed_regimes": {"title": "Seconds per epoch in two regimes",
                                                          "markdown": "| regime | LSTM |\n| --- | --- |\n| small | 0.1 |",
-                                                         "seconds": 12.0, "ok": True}},
+                                                         "seconds": 12.0, "ok": True},
+                                       "bench_loading": {"title": "Load a 100,000-row CSV", "markdown": "```text\n0.5 s PASS\n```",
+                                                         "seconds": 3.0, "ok": True}},
             "plots": [("lstm_forecast.png", "Case 17-2: the test months")]}
 
 
@@ -107,8 +109,10 @@ def test_machine_seeds_extras_claims_and_plots_are_written():
     markdown = benchmark.render_results(fake_results())
     assert "Machine: Test CPU, 2 cores" in markdown and "Seeds: 42, 1, 2" in markdown
     assert "`python benchmarks/benchmark.py --seeds 42 1 2`" in markdown
-    assert "### Seconds per epoch in two regimes" in markdown and "| small | 0.1 |" in markdown
-    assert "| milk | GRU |" in markdown  # Case 17-5's own table, under the lecture's claim 4
+    claim4 = markdown.split("### 4.", 1)[1].split("\n## ", 1)[0]
+    assert "| milk | GRU |" in claim4 and "| small | 0.1 |" in claim4  # Case 17-5's table and the speed regimes, under claim 4
+    further = markdown.split("## Further measurements", 1)[1].split("\n## ", 1)[0]
+    assert "### Load a 100,000-row CSV" in further and "0.5 s PASS" in further and "Seconds per epoch" not in further
     assert "![Case 17-2: the test months](lstm_forecast.png)" in markdown
     _, rows = table_rows(markdown, "### lstm:")
     rmse = [6.40, 6.49, 6.45]
