@@ -200,7 +200,7 @@ def test_a_business_day_series_runs_as_business_days(tiny_runs):
     assert "temperature" not in run.stdout.lower() and " month" not in run.stdout.replace("calendar month", "")
 
 
-BAD_INPUTS = ["missing file", "missing column", "non-numeric", "window 0", "too short", "no year before validation", "not daily"]
+BAD_INPUTS = ["missing file", "missing column", "non-numeric", "window 0", "too short", "window too long, own csv", "no year before validation", "not daily"]
 
 
 @pytest.fixture(scope="module")
@@ -222,6 +222,7 @@ def bad_runs(tmp_path_factory):
         "window 0": (["--window", "0"], ["--window", "1 or more"]),
         # the shipped data, found from another folder, then too short for such a window
         "too short": (["--window", "3000"], ["--window 3000", "training samples", "--window 2544 or less"]),
+        "window too long, own csv": (["--csv", good, "--window", "500"], ["--window 500", "training samples", "--window 372 or less"]),
         "no year before validation": (["--csv", short], ["same day last year", "365 days", "longer series"]),
         "not daily": (["--csv", monthly], ["one value per day", "business-day"]),
     }

@@ -177,6 +177,7 @@ def build_inputs(target):
     return scaled, windows.scale(target_scaler, targets), input_scaler, target_scaler
 
 
+windows.check_window_fits(args.window, periods, steps=words.steps)  # one clear line if even 'raw' has too few training windows
 candidates = [t for t in TARGETS if transforms.first_defined(t, season)[1] + args.window + 12 <= periods.first_validation]
 target = args.target or ("auto" if not shipped_data else DEFAULT_TARGET_SHIPPED_DATA)
 candidate_scores = {}
