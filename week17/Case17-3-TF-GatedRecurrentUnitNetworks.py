@@ -427,9 +427,20 @@ for gate in ("update_gate", "reset_gate"):
     print(cells.format_gate_table(trace, gate, units=3, step_labels=window_dates, step_header=words.step,
                                   max_rows=14, more_text=f"... {{n}} more {words.steps} in gates.png"))
 # What training changed: each gate, averaged over the window and every unit, before and after.
+changes = {}
 for gate in ("update_gate", "reset_gate"):
+    changes[gate] = float(np.abs(trace[gate] - trace_before[gate]).mean())
     print(f"{gate}: mean {trace_before[gate].mean():.3f} before training, {trace[gate].mean():.3f} after "
-          f"(mean change per unit and {words.step} {np.abs(trace[gate] - trace_before[gate]).mean():.3f})")
+          f"(mean change per unit and {words.step} {changes[gate]:.3f})")
+moved = max(changes, key=changes.get)
+if changes[moved] < 0.05:
+    print(f"The gates barely moved in training (at most {changes[moved]:.3f} on average per unit and {words.step}): they "
+          "still sit near their starting values (Keras starts a GRU's biases at 0, so its gates start near sigmoid(0) = 0.5).")
+else:
+    meaning = ("keep their state (near 1) or take the candidate (near 0)" if moved == "update_gate"
+               else "let the old state into the candidate (near 1) or ignore it (near 0)")
+    print(f"Training moved the {moved} most ({changes[moved]:.3f} on average per unit and {words.step}): compare the two "
+          f"columns of gates.png to see which units learnt to {meaning}.")
 plotting.save_figure(
     cells.gates_figure(trace, units=8, trace_before=trace_before, step_labels=window_dates, xlabel=words.step,
                        title=f"GRU gates on one test window, before and after training (rows: units, columns: {words.steps})"),
