@@ -155,7 +155,7 @@ if periods.first_validation < season:
 #   diff:     the change from today, from the last changes; 0 -> persistence;
 #   seasonal: the change from a season ago, from the last such changes; 0 -> seasonal naive.
 # 'auto' (the default with --csv) tries each on the validation period with the ridge
-# regression of Step 5 (a second's work, where a GRU per candidate would take minutes) and
+# regression of Step 5 (well under a second, where a GRU per candidate would repeat the whole fit) and
 # keeps the best: a trend, for example, is easier to follow as changes than as values the
 # scaler has never seen.
 # Measured on the validation period, 1988-01-01 to 1988-12-30 (benchmarks/choose_gru.py, mean of seeds 42 and 1, with
