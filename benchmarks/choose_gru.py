@@ -53,9 +53,9 @@ SEARCH = {
     "units": [32, 16, 64],
     "learning_rate": [3e-3, 1e-3, 1e-2],
     "batch_size": [128, 64, 256],
+    "patience": [3, 6],  # epochs without a better validation loss before early stopping ends the fit
 }
 MAX_EPOCHS = 60
-PATIENCE = 3  # epochs without a better validation loss before stopping
 TIE = 0.005  # °C: validation RMSE differences smaller than this count as a tie
 
 
@@ -90,7 +90,7 @@ def prepare(series, season, periods, feature_range, day_of_year, target, window)
     return X[is_train], y[is_train], X[~is_train], y[~is_train], values[val_positions], to_levels
 
 
-def train_one(data, units, learning_rate, batch_size, seed):
+def train_one(data, units, learning_rate, batch_size, patience, seed):
     """Validation RMSE (real units), the epoch kept by early stopping, and the fit seconds."""
     import keras
 
@@ -100,7 +100,7 @@ def train_one(data, units, learning_rate, batch_size, seed):
     set_seed(seed)
     model = keras.Sequential([keras.Input(X_train.shape[1:]), keras.layers.GRU(units), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse")
-    stop = keras.callbacks.EarlyStopping(patience=PATIENCE, restore_best_weights=True)
+    stop = keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)
     started = time.perf_counter()
     model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=MAX_EPOCHS, batch_size=batch_size,
               shuffle=True, verbose=0, callbacks=[stop])
@@ -113,7 +113,7 @@ def work(result, n_train):
     """A machine-independent cost of a candidate's fit: epochs run x batches per epoch x window x units."""
     settings = result["settings"]
     batches = -(-n_train // settings["batch_size"])
-    return (result["best_epoch"] + PATIENCE) * batches * settings["window"] * settings["units"]
+    return (result["best_epoch"] + settings["patience"]) * batches * settings["window"] * settings["units"]
 
 
 def main():
@@ -135,7 +135,7 @@ def main():
     out = REPO_ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     cache_path = out / "choose_gru_cache.json"
-    cache_key = json.dumps({"csv": str(Path(args.csv).resolve()), "seeds": args.seeds, "max_epochs": MAX_EPOCHS, "patience": PATIENCE})
+    cache_key = json.dumps({"csv": str(Path(args.csv).resolve()), "seeds": args.seeds, "max_epochs": MAX_EPOCHS})
     cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
     tried = cache.setdefault(cache_key, {})
 
@@ -146,7 +146,8 @@ def main():
         else:
             data = prepare(series, season, periods, tuple(settings["feature_range"]), settings["day_of_year"],
                            settings["target"], settings["window"])
-            runs = [train_one(data, settings["units"], settings["learning_rate"], settings["batch_size"], seed)
+            runs = [train_one(data, settings["units"], settings["learning_rate"], settings["batch_size"],
+                              settings["patience"], seed)
                     for seed in args.seeds]
             rmse, epochs, seconds = (float(np.mean([run[i] for run in runs])) for i in range(3))
             X_train, y_train, X_val, y_val, actual, to_levels = data
