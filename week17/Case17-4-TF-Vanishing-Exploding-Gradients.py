@@ -111,7 +111,7 @@ for T in lengths:
         "val": grads.make_adding_task(n_val, T, rng),
         "test": grads.make_adding_task(n_test, T, rng),
     }
-X_long, y_long = (part[:n_grad] for part in grads.make_adding_task(n_grad, args.timesteps, rng))  # for the gradients
+X_long, y_long = grads.make_adding_task(n_grad, args.timesteps, rng)  # fresh sequences for the gradients
 
 print(f"\n[1] lengths T = {lengths}; {args.samples} training, {n_val} validation and {n_test} test sequences each")
 X_train, y_train = tasks[lengths[0]]["train"]
@@ -202,6 +202,7 @@ def gate_path_summary(model, cell_name, sequence):
 
 
 def path_table(summaries, norms_by_cell):
+    """One row per gated variant: its keep-gate's mean and products, beside its input-gradient ratio."""
     lines = [f"{'cell':<18}{'keep-gate':>11}{'mean':>7}{'product over steps 2..T':>26}{'‖∂L/∂x_1‖/‖∂L/∂x_T‖':>22}",
              f"{'':<18}{'':>11}{'':>7}{'median unit':>14}{'best unit':>12}"]
     for variant, s in summaries.items():
@@ -239,6 +240,9 @@ print(f"\n[4] training on the adding problem (at most {args.epochs} epochs of {a
 for T in lengths:
     (X_train, y_train), validation, (X_test, y_test) = tasks[T]["train"], tasks[T]["val"], tasks[T]["test"]
     for cell in TRAINED:
+        # Reset the seed before each run: its starting weights (for T below --timesteps) and its
+        # shuffling then depend only on --seed, not on which runs came before it.
+        set_seed(args.seed)
         model = long_models[cell] if T == args.timesteps else build_model(cell, T)
         stop = grads.stop_when_metric_reaches(model, SOLVED, "val_loss", below=True)
         started = time.perf_counter()
