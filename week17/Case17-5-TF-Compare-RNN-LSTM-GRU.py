@@ -20,7 +20,7 @@ not the cells' arithmetic. benchmarks/speed_regimes.py times the same three cell
 arithmetic dominates, too; the README reports both regimes.
 
 Run it:   python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py            (3 seeds)
-          python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py --quick    (one seed, at most a fifth of the epochs)
+          python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py --quick    (one seed, at most a tenth of the epochs)
           (the run times measured by benchmarks/benchmark.py are in the README's Results)
 Debug it: set a breakpoint in the training loop of step 3 and watch `results` grow.
 """
@@ -55,7 +55,7 @@ run_started = time.perf_counter()
 
 parser = cli.new_parser("Case 17-5: SimpleRNN, LSTM and GRU on the same forecasting tasks.")
 parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2], help="seeds to repeat each run with (default: %(default)s)")
-parser.add_argument("--quick", action="store_true", help="one seed and at most a fifth of the epochs: a fast look")
+parser.add_argument("--quick", action="store_true", help="one seed and at most a tenth of the epochs: a fast look")
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
 seeds = args.seeds[:1] if args.quick else args.seeds
@@ -74,9 +74,9 @@ for task in prepared_tasks:
     c = task.choices
     tasks.append(dict(data=task, units=c["units"], epochs=c["max_epochs"], batch_size=c["batch_size"],
                       learning_rate=c["learning_rate"], patience=c["patience"]))
-if args.quick:  # a fifth of the epochs at most
+if args.quick:  # a tenth of the epochs at most
     for settings in tasks:
-        settings["epochs"] = max(1, settings["epochs"] // 5)
+        settings["epochs"] = max(1, settings["epochs"] // 10)
 
 for settings in tasks:
     task = settings["data"]
