@@ -47,7 +47,7 @@ def test_metrics_json_has_the_documented_keys(tiny_runs):
     m = read_metrics(folder / "run1")
     assert m["test_points"] == 12  # the course rule: the last 20 % of the 60 windows of 12 months
     assert m["periods"] == {"train": 48, "validation": 12, "test": 12}
-    assert (m["window"], m["epochs"], m["seed"], m["units"]) == (12, 3, 42, 4)
+    assert (m["window"], m["epochs"], m["seed"], m["units"]) == (24, 3, 42, 4)
     assert m["params"] == 96 + 5
     for name in ("naive", "seasonal_naive", "seasonal_naive_plus_last_change", "sarima"):
         assert set(m["baselines"][name]) == {"rmse", "mae"}
@@ -78,12 +78,13 @@ def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
     target = m["target"]
     model = keras.saving.load_model(folder / "run1" / "model.keras")
     values = fill_gaps(load_series(folder / "tiny.csv", "Date", "Production"))[0].to_numpy()
+    window = m["window"]
     inputs, targets = transforms.inputs_and_targets(values, target, 12)
     periods = windows.three_periods(len(values), windows.fixed_test_size(len(values), course_window=12), 12)
     train = periods.training()
     input_scaler = windows.fit_scaler(inputs[train], (-1, 1))
     target_scaler = windows.fit_scaler(targets[train], (-1, 1))
-    X, y, positions = windows.make_windows(windows.scale(input_scaler, inputs), windows.scale(target_scaler, targets), 12)
+    X, y, positions = windows.make_windows(windows.scale(input_scaler, inputs), windows.scale(target_scaler, targets), window)
     split = windows.split_three(X, y, positions, periods)
     predicted = transforms.to_levels(windows.unscale(target_scaler, model.predict(split.X_test, verbose=0)[:, 0]),
                                      values, split.test_positions, target, 12)
@@ -100,7 +101,7 @@ def test_the_test_period_ignores_the_window(tiny_runs):
 
     folder, (run12, _) = tiny_runs
     reference = read_metrics(folder / "run1")
-    for window in (6, 24):
+    for window in (6, 12):  # run1 used the default, 24
         run = run_script(SCRIPT, "--csv", folder / "tiny.csv", "--output-dir", folder / f"w{window}", *TINY,
                          "--epochs", "1", "--window", str(window), cwd=folder)
         assert run.returncode == 0, run.stderr[-3000:]
@@ -191,3 +192,25 @@ def test_bad_input_ends_in_one_clear_line(run_case, tmp_path, bad_csv, case):
     assert_clean_failure(result, *words)
     assert data_fingerprint() == before
     assert not (REPO_ROOT / "data" / "mine").exists()
+
+
+def test_flag_defaults_are_the_settings_case_17_5_trains_with(run_case):
+    """The case's defaults and utils.datasets.MILK_SETTINGS (what Case 17-5 uses) must agree."""
+    import re
+
+    from utils.datasets import MILK_SETTINGS
+
+    result = run_case(SCRIPT, "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split("options:")[-1].split())  # the flags' help, without the usage line
+
+    def default(flag):
+        return re.search(re.escape(flag) + r" \S+ .*?\(default: ([^)]+)\)", text).group(1)
+
+    assert int(default("--window")) == MILK_SETTINGS["window"]
+    assert int(default("--units")) == MILK_SETTINGS["units"]
+    assert int(default("--epochs")) == MILK_SETTINGS["max_epochs"]
+    assert int(default("--patience")) == MILK_SETTINGS["patience"]
+    assert int(default("--batch-size")) == MILK_SETTINGS["batch_size"]
+    assert float(default("--learning-rate")) == MILK_SETTINGS["learning_rate"]
+    assert MILK_SETTINGS["target"] in default("--target")

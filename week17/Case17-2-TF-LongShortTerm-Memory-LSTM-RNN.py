@@ -53,19 +53,19 @@ CASE = "case17-2-lstm"
 run_started = time.perf_counter()
 MILK_CSV = paths.data_file("monthly_milk_production.csv")
 # The defaults below were chosen on the validation period only, by benchmarks/choose_milk.py.
-DEFAULT_TARGET_SHIPPED_DATA = "seasonal-diff"
+DEFAULT_TARGET_SHIPPED_DATA = "seasonal"
 
 parser = cli.new_parser("Case 17-2: an LSTM forecasts a monthly series (by default, milk production per cow).")
-cli.add_series_flags(parser, csv=MILK_CSV, date_col="Date", value_col="Production", window=12)
-cli.add_training_flags(parser, epochs=200, units=16)
+cli.add_series_flags(parser, csv=MILK_CSV, date_col="Date", value_col="Production", window=24)
+cli.add_training_flags(parser, epochs=40, units=16)
 parser.add_argument("--target", choices=(*transforms.TARGETS, "auto"), default=None,
                     help="what the network predicts; 'auto' picks it on the validation period "
                          f"(default: {DEFAULT_TARGET_SHIPPED_DATA} on the shipped data, auto with --csv)")
 parser.add_argument("--season", type=cli.positive_int, default=None,
                     help="length of the cycle in time steps (default: read from the dates: 12 for months, 52 for weeks, ...)")
-parser.add_argument("--patience", type=cli.positive_int, default=20,
+parser.add_argument("--patience", type=cli.positive_int, default=10,
                     help="stop after this many epochs without a better validation loss (default: %(default)s)")
-parser.add_argument("--learning-rate", type=cli.positive_float, default=3e-3, help="Adam's learning rate (default: %(default)s)")
+parser.add_argument("--learning-rate", type=cli.positive_float, default=1e-2, help="Adam's learning rate (default: %(default)s)")
 parser.add_argument("--batch-size", type=cli.positive_int, default=16, help="samples per gradient step (default: %(default)s)")
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
@@ -121,10 +121,16 @@ for name, first, last, why in (
 #   seasonal:      change from one season ago        0 -> seasonal naive;
 #   seasonal-diff: this step's change minus the same step's change a season ago
 #                                                   0 -> seasonal naive + last change.
-# The network's forecast is that baseline plus a correction it learns, so it is best to start
-# from the baseline that is already best. 'auto' takes the target whose zero forecast scores
-# the lowest RMSE on the validation period: a cheap choice, made without the test period.
-# ('raw' is no candidate: its zero forecast is 0 pounds.)
+# The network's forecast is that baseline plus a correction it learns. 'auto' (the default
+# with --csv) takes the target whose zero forecast scores the lowest RMSE on the validation
+# period: a cheap rule, made without the test period, that starts the network from the best
+# baseline. ('raw' is no candidate: its zero forecast is 0 pounds.)
+# The cheap rule is not the last word. On the milk data, benchmarks/choose_milk.py trained the
+# LSTM with every target (3 seeds, at most 40 epochs, scored on the validation period only) and
+# 'seasonal' won: the network improves on the seasonal-naive forecast more than it improves on
+# "seasonal naive + last change", although the zero forecasts rank the other way. That search
+# takes minutes, so the shipped data's default is its result, and a student's series gets the
+# cheap rule.
 validation_steps = np.arange(periods.first_validation, periods.first_test)
 candidate_scores = {}
 for candidate, baseline_name in transforms.ZERO_FORECAST.items():
@@ -185,7 +191,8 @@ import keras  # noqa: E402
 set_seed(args.seed)  # same seed, same numbers: initial weights and shuffling all draw from it
 print(f"\n[4] Keras {keras.__version__} on the {backend_name()} backend, seed {args.seed}")
 # One small LSTM layer reads the window step by step; a Dense layer turns its last hidden
-# state into one number.
+# state into one number. Its size, the window and the learning rate were chosen on the
+# validation period (benchmarks/choose_milk.py).
 model = keras.Sequential(
     [
         keras.Input(shape=(args.window, X.shape[2])),
@@ -208,7 +215,8 @@ trace_before = cells.run_cell(lstm_layer, gate_window)
 # no "accuracy": it is never exactly right, only more or less wrong.
 # Early stopping watches the loss on the validation period after each epoch and keeps the
 # weights of the best epoch; --epochs is only an upper limit. Fewer epochs is also what makes
-# this run fast: Keras spends a fixed time per epoch, whatever the arithmetic.
+# this run fast: on ~100 short windows each epoch costs little arithmetic but a fixed overhead
+# (the epoch's set-up, the validation pass, the callbacks).
 model.compile(optimizer=keras.optimizers.Adam(learning_rate=args.learning_rate), loss="mse")
 stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=args.patience, restore_best_weights=True)
 print(f"\n[5] training on {len(X_train)} windows, at most {args.epochs} epochs, stopping after {args.patience} without a better validation loss")
@@ -371,10 +379,11 @@ for gate in ("forget_gate", "input_gate", "output_gate"):
           f"(mean change per unit and step {changes[gate]:.3f})")
 largest = max(changes.values())
 if largest < 0.05:
-    caption = (f"The gates barely moved in training (at most {largest:.3f} on average): the forget gate still sits near "
-               "its starting value, sigmoid(1) = 0.73 from Keras's unit forget bias. Once the question is well posed "
-               "(the target already removes the trend and the cycle) there is little left for the gates to learn; "
-               "Case 17-4 trains the gated cells on a task that needs a long memory.")
+    caption = (f"The gates barely moved in training (by {largest:.3f} at most, on average): the forget gate averages "
+               f"{trace['forget_gate'].mean():.2f}, close to where it started ({trace_before['forget_gate'].mean():.2f}; "
+               "Keras starts the forget bias at 1, and sigmoid(1) = 0.73). Once the question is well posed (the target "
+               "already removes the trend and the cycle) there is little left for the gates to learn; Case 17-4 trains "
+               "the gated cells on a task that needs a long memory.")
 else:
     caption = (f"Training moved the gates by {largest:.3f} on average (the largest of the three): compare the two "
                "columns of gates.png to see which units learnt to keep or to write.")
