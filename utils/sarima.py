@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-# The state-space fit grows with the season: a few seconds for 12 steps, about ten minutes for
+# The state-space fit grows with the season: about a second for 12 steps, about ten minutes for
 # 52 (weekly data, measured on a busy 2-core CPU). Longer seasons are skipped with a note.
 MAX_SEASON = 13
 
