@@ -32,7 +32,8 @@ def results_table(scores, unit):
 
 
 def write_metrics(path, metrics):
-    """Write `metrics` as indented JSON (floats rounded to 6 digits) and return the path."""
+    """Write `metrics` as indented JSON (floats kept to 7 significant digits, so tiny gradient norms
+    stay readable) and return the path."""
 
     def tidy(value):
         if isinstance(value, dict):
@@ -40,7 +41,7 @@ def write_metrics(path, metrics):
         if isinstance(value, (list, tuple)):
             return [tidy(item) for item in value]
         if isinstance(value, (float, np.floating)):
-            return round(float(value), 6)
+            return float(f"{float(value):.7g}")
         if isinstance(value, np.integer):
             return int(value)
         return value
