@@ -58,14 +58,14 @@ def add_series_flags(parser, csv, date_col, value_col, window):
 
 def add_training_flags(parser, epochs, units, seed=42):
     """--epochs, --units and --seed, with the lesson's values as defaults."""
-    parser.add_argument("--epochs", type=positive_int, default=epochs, help="training epochs (default: %(default)s)")
+    parser.add_argument("--epochs", type=positive_int, default=epochs, help="the most training epochs; training may stop earlier, judged on validation data (default: %(default)s)")
     parser.add_argument("--units", type=positive_int, default=units, help="units in the recurrent layer (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=seed, help="random seed; the same seed gives the same numbers (default: %(default)s)")
 
 
 def add_output_flags(parser):
     """--output-dir and --no-show."""
-    parser.add_argument("--output-dir", default=None, help="where to write plots, metrics.json and the model (default: outputs/<case>/)")
+    parser.add_argument("--output-dir", default=None, help="where to write the plots, metrics.json and the other outputs (default: outputs/<case>/)")
     parser.add_argument("--no-show", action="store_true", help="save the plots without opening a window")
 
 

@@ -359,8 +359,8 @@ plotting.save_figure(plotting.plot_future(series, future_dates, future_values, u
 # gate. (On a CPU Keras 3 runs the LSTM as a generic loop over time steps inside that graph;
 # the fused cuDNN kernel is used only on a GPU: see `cudnn_ok` in keras/src/backend/tensorflow/rnn.py.)
 # utils/cells.py replays the layer in NumPy with the layer's own weights, one step at a time.
-# To watch it: put a breakpoint in utils/cells.py inside `lstm_step`, on the line that computes
-# `forget_gate`, and step through this cell: each stop is one step of the window below.
+# To watch it: put a breakpoint in utils/cells.py inside `lstm_step`, on the `cell_state = ...`
+# line (all gates exist there), and step through this cell: each stop is one step of the window below.
 #   forget_gate near 1: keep the cell's memory;  input_gate: how much of the new candidate to write;
 #   output_gate: how much of the memory to show as the hidden state.
 trace = cells.run_cell(lstm_layer, gate_window)

@@ -410,9 +410,9 @@ print(f"Predicted {quantity} for {words.date(next_date)}: {next_value:.1f}" + (f
 # gate. (On a CPU Keras 3 runs the GRU as a generic loop over time steps inside that graph;
 # the fused cuDNN kernel is used only on a GPU: see `cudnn_ok` in keras/src/backend/tensorflow/rnn.py.)
 # utils/cells.py replays the layer in NumPy with the layer's own weights, one day at a time.
-# To watch it: put a breakpoint in utils/cells.py inside `gru_step`, on the line that computes
-# `update_gate`, and step through this cell: each stop is one day of the test window below,
-# and the Variables pane shows update_gate, reset_gate, candidate and hidden_state (one value per unit).
+# To watch it: put a breakpoint in utils/cells.py inside `gru_step`, on the `hidden_state = ...`
+# line, and step through this cell: each stop is one day of the test window below, and the
+# Variables pane shows update_gate, reset_gate and candidate (one value per unit).
 #   new state = update_gate * old state + (1 - update_gate) * candidate (Keras's rule, as in Cho et al. 2014):
 #   update_gate near 1 keeps the old state, near 0 takes the new candidate;
 #   reset_gate near 0: the candidate ignores the old state and listens to today's input only.

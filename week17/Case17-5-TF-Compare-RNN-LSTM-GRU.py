@@ -17,11 +17,11 @@ deviation, beside the tasks' baselines (the one to beat chosen on the validation
 What "seconds per epoch" measures here: these tasks are small (an epoch is at most a few dozen
 small batches), so the time is mostly Keras's and TensorFlow's fixed cost per epoch and per step,
 not the cells' arithmetic. benchmarks/speed_regimes.py times the same three cells where the
-arithmetic dominates, too; the README reports both regimes.
+arithmetic dominates, too; docs/RESULTS.md reports both regimes.
 
 Run it:   python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py            (3 seeds)
           python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py --quick    (one seed, at most a tenth of the epochs)
-          (the run times measured by benchmarks/benchmark.py are in the README's Results)
+          (the run times measured by benchmarks/benchmark.py are in docs/RESULTS.md)
 Debug it: set a breakpoint in the training loop of step 3 and watch `results` grow.
 """
 
