@@ -332,7 +332,7 @@ plotting.save_figure(
     out_dir / "forecast.png", show,
 )
 print(f"\n[6] saved loss.png (training and validation loss per epoch, best epoch marked) and forecast.png "
-      f"(the test period: LSTM, {best_baseline} and SARIMA against the actual values, in {unit})")
+      f"(the test period in {unit}, the actual values against: {'; '.join(plotted)})")
 
 # %% Step 7: forecast the 12 steps after the data ends
 # There is no true value to compare with yet, so each forecast is appended to the series and
