@@ -12,7 +12,6 @@ step it predicts; its window may reach back into the period before, as a real fo
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.preprocessing import MinMaxScaler
 
 from utils.errors import BadInputError
 
@@ -181,6 +180,10 @@ def fit_scaler(train_values, feature_range=(0, 1)):
     """A MinMaxScaler fitted on the training values only, so nothing of the test set leaks in."""
     values = np.asarray(train_values, dtype="float64").reshape(-1, 1)
     values = values[~np.isnan(values[:, 0])]
+    # Imported here, not at the top: scikit-learn takes about a second to import, and a run
+    # that stops at a bad flag or file should not wait for it.
+    from sklearn.preprocessing import MinMaxScaler
+
     return MinMaxScaler(feature_range=feature_range).fit(values)
 
 
