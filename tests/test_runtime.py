@@ -25,6 +25,17 @@ def test_defaults_and_flags_are_parsed():
     assert (args.window, args.epochs, args.units, args.seed, args.no_show) == (6, 5, 8, 42, True)
 
 
+def test_fitting_flags_have_the_given_defaults_and_reject_nonsense(capsys):
+    parser = cli.new_parser("test")
+    cli.add_fitting_flags(parser, learning_rate=3e-3, batch_size=128, patience=3)
+    args = cli.parse_flags(parser, [])
+    assert (args.learning_rate, args.batch_size, args.patience) == (3e-3, 128, 3)
+    assert cli.parse_flags(parser, ["--patience", "7"]).patience == 7
+    with pytest.raises(SystemExit) as caught:
+        cli.parse_flags(parser, ["--learning-rate", "0"])
+    assert caught.value.code == 2 and "--learning-rate" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv, words", [(["--window", "0"], ["--window", "1 or more"]), (["--epochs", "x"], ["whole number"]), (["--windw", "3"], ["unknown flag", "--windw"]), (["--wind", "3"], ["unknown flag", "--wind"])])
 def test_bad_flags_exit_2_with_one_line(capsys, argv, words):
     with pytest.raises(SystemExit) as caught:

@@ -63,6 +63,14 @@ def add_training_flags(parser, epochs, units, seed=42):
     parser.add_argument("--seed", type=int, default=seed, help="random seed; the same seed gives the same numbers (default: %(default)s)")
 
 
+def add_fitting_flags(parser, learning_rate, batch_size, patience):
+    """--learning-rate, --batch-size and --patience (early stopping on the validation loss)."""
+    parser.add_argument("--learning-rate", type=positive_float, default=learning_rate, help="Adam's learning rate (default: %(default)s)")
+    parser.add_argument("--batch-size", type=positive_int, default=batch_size, help="samples per gradient step (default: %(default)s)")
+    parser.add_argument("--patience", type=positive_int, default=patience,
+                        help="stop after this many epochs without a better validation loss (default: %(default)s)")
+
+
 def add_output_flags(parser):
     """--output-dir and --no-show."""
     parser.add_argument("--output-dir", default=None, help="where to write the plots, metrics.json and the other outputs (default: outputs/<case>/)")

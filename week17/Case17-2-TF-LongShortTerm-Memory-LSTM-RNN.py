@@ -63,10 +63,7 @@ parser.add_argument("--target", choices=(*transforms.TARGETS, "auto"), default=N
                          f"(default: {DEFAULT_TARGET_SHIPPED_DATA} on the shipped data, auto with --csv)")
 parser.add_argument("--season", type=cli.positive_int, default=None,
                     help="length of the cycle in time steps (default: read from the dates: 12 for months, 52 for weeks, ...)")
-parser.add_argument("--patience", type=cli.positive_int, default=10,
-                    help="stop after this many epochs without a better validation loss (default: %(default)s)")
-parser.add_argument("--learning-rate", type=cli.positive_float, default=1e-2, help="Adam's learning rate (default: %(default)s)")
-parser.add_argument("--batch-size", type=cli.positive_int, default=16, help="samples per gradient step (default: %(default)s)")
+cli.add_fitting_flags(parser, learning_rate=1e-2, batch_size=16, patience=10)
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
 shipped_data = Path(args.csv).resolve() == MILK_CSV

@@ -69,10 +69,7 @@ parser.add_argument("--target", choices=(*TARGETS, "auto"), default=None,
                          f"(default: {DEFAULT_TARGET_SHIPPED_DATA} on the shipped data, auto with --csv)")
 parser.add_argument("--season", type=cli.positive_int, default=None,
                     help="length of the cycle in steps (default: from the dates: 365 for days, 5 for business days)")
-parser.add_argument("--patience", type=cli.positive_int, default=3,
-                    help="stop after this many epochs without a better validation loss (default: %(default)s)")
-parser.add_argument("--learning-rate", type=cli.positive_float, default=3e-3, help="Adam's learning rate (default: %(default)s)")
-parser.add_argument("--batch-size", type=cli.positive_int, default=128, help="samples per gradient step (default: %(default)s)")
+cli.add_fitting_flags(parser, learning_rate=3e-3, batch_size=128, patience=3)
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
 shipped_data = Path(args.csv).resolve() == TEMPERATURE_CSV
