@@ -121,3 +121,18 @@ def test_a_window_too_long_for_training_is_one_clear_error():
         windows.check_window_fits(100, periods, first_input=1, first_target=13)
     with pytest.raises(BadInputError, match="shorter --season"):
         windows.check_window_fits(2, periods, first_input=1, first_target=105)
+
+
+def test_describe_periods_names_each_period_with_its_dates_and_length():
+    import pandas as pd
+
+    from utils.frequency import describe_steps
+
+    dates = pd.date_range("2000-01-01", periods=36, freq="MS")
+    periods = windows.three_periods(36, 6, 6)
+    lines = windows.describe_periods(periods, dates, describe_steps(dates)).splitlines()
+    assert [line.split()[0] for line in lines] == ["training", "validation", "test"]
+    assert "24 months" in lines[0] and "weights are fitted here" in lines[0]
+    assert "every choice is made here" in lines[1] and "6 months" in lines[1]
+    assert "scored once" in lines[2] and "6 months" in lines[2]
+    assert "2002-07" in lines[2] and "2002-12" in lines[2]

@@ -118,6 +118,22 @@ def three_periods(n_steps, n_test, n_validation):
     return Periods(n_steps, n_steps - n_test - n_validation, n_steps - n_test)
 
 
+def describe_periods(periods, dates, words, training_use="weights are fitted here"):
+    """The three periods as printable lines: first and last date, length, and what each is for.
+
+    `dates` are the series' dates; `words` is a `utils.frequency.StepWords` (it writes the dates
+    and counts in the series' own steps: months, days, ...).
+    """
+    lines = []
+    for name, first, last, use in (
+        ("training", 0, periods.first_validation, training_use),
+        ("validation", periods.first_validation, periods.first_test, "every choice is made here"),
+        ("test", periods.first_test, periods.n_steps, "scored once, at the end"),
+    ):
+        lines.append(f"  {name:<11} {words.date(dates[first])} .. {words.date(dates[last - 1])}  ({words.count(last - first)}; {use})")
+    return "\n".join(lines)
+
+
 class Split(NamedTuple):
     """Windows split into the three periods by the step each one predicts."""
 

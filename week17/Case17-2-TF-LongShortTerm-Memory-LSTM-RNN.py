@@ -104,12 +104,7 @@ n_validation = windows.validation_size(len(values) - n_test, season)  # whole se
 periods = windows.three_periods(len(values), n_test, n_validation)
 dates = series.index
 print("\n[2] three periods, in time order:")
-for name, first, last, why in (
-    ("training", 0, periods.first_validation, "weights are fitted here"),
-    ("validation", periods.first_validation, periods.first_test, "every choice is made here"),
-    ("test", periods.first_test, len(values), "scored once, at the end"),
-):
-    print(f"  {name:<11} {words.date(dates[first])} .. {words.date(dates[last - 1])}  ({words.count(last - first)}; {why})")
+print(windows.describe_periods(periods, dates, words))
 
 # The question the network answers. The course scales the raw values and asks for the next
 # value: the network must then learn the trend and the cycle from ~100 examples. Instead it

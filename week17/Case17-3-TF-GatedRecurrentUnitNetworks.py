@@ -127,12 +127,7 @@ n_test = windows.fixed_test_size(len(values))
 n_validation = windows.validation_size(len(values) - n_test, season)  # whole seasons when one fits: a year here
 periods = windows.three_periods(len(values), n_test, n_validation)
 print("\n[2] three periods, in time order:")
-for name, first, last, why in (
-    ("training", 0, periods.first_validation, "weights and scaler are fitted here"),
-    ("validation", periods.first_validation, periods.first_test, "every choice is made here"),
-    ("test", periods.first_test, len(values), "scored once, at the end"),
-):
-    print(f"  {name:<11} {words.date(dates[first])} .. {words.date(dates[last - 1])}  ({words.count(last - first)}; {why})")
+print(windows.describe_periods(periods, dates, words, training_use="weights and scaler are fitted here"))
 # "The same day last year" needs a season of history before the first day it forecasts.
 if periods.first_validation < season:
     raise BadInputError(
