@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from utils.data import fill_gaps, load_series  # noqa: E402
+from utils.loading.calendar import fill_gaps
+from utils.loading.series import load_series
 
 TARGET_SECONDS = 2.0
 

@@ -126,7 +126,7 @@ def machine_line():
                 break
     except OSError:
         pass
-    from utils.runtime import hide_tensorflow_startup_messages
+    from utils.plumbing.runtime import hide_tensorflow_startup_messages
 
     hide_tensorflow_startup_messages()
     import keras
@@ -293,7 +293,7 @@ def case_table(name, case):
 def fmt_g(value, digits=2):
     """A number in short form; '–' for None; a dict as 'key value, ...'.
 
-    metrics.json rounds floats to 6 decimals (utils.metrics.write_metrics), so a stored 0.0
+    metrics.json rounds floats to 6 decimals (utils.forecasting.metrics.write_metrics), so a stored 0.0
     only says the value is below 5e-07 in size: it is written that way.
     """
     if value is None:
@@ -324,7 +324,7 @@ def claims_vanishing(cases):
                   "cell state, the hidden state and the gates, entering through the input weights. The keep-gate product "
                   "(in the initialisation table under claim 2) is the cell path alone: the LSTM adds to its cell state, "
                   "c_t = f_t·c_(t−1) + i_t·g_t, so with the gates held fixed ∂c_T/∂c_t is the product of the forget gates, "
-                  "unit by unit (the GRU's update gates likewise). `utils.gradients.keep_gate_path` computes it from the "
+                  "unit by unit (the GRU's update gates likewise). `utils.recurrent.gradients.keep_gate_path` computes it from the "
                   "NumPy mirror, and a test checks it against `tf.GradientTape`.", ""]
     bptt = cases.get("bptt", {}).get("runs", [])
     if bptt and "simple_rnn_jacobian_norms" in bptt[0]["metrics"]:

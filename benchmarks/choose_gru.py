@@ -6,7 +6,7 @@
 
 The test period (the last 20 % of the days) is cut off the series before anything else happens,
 so nothing below can read it. What is left is split into training and validation exactly as in
-Case 17-3 (utils.windows.three_periods): the validation period is the year just before the test.
+Case 17-3 (utils.forecasting.windows.three_periods): the validation period is the year just before the test.
 
 Every candidate is trained on the training days with early stopping on the validation days
 (best weights restored) and scored by its validation RMSE in real units, averaged over seeds.
@@ -36,12 +36,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from utils import metrics, transforms, windows  # noqa: E402
-from utils.data import fill_gaps, load_series  # noqa: E402
-from utils.features import day_of_year_features  # noqa: E402
-from utils.frequency import describe_steps  # noqa: E402
-from utils.linear import ridge_on_validation  # noqa: E402
-from utils.paths import data_file  # noqa: E402
+from utils.forecasting import metrics, scaling, timeline, transforms, windows
+from utils.forecasting.features import day_of_year_features
+from utils.forecasting.ridge import ridge_on_validation
+from utils.loading.calendar import fill_gaps
+from utils.loading.series import load_series
+from utils.loading.step_words import describe_steps
+from utils.plumbing.paths import data_file
 
 # The settings searched, in this order, each with its candidate values. The first value of each
 # is the starting point (the case's defaults before this search).
@@ -62,12 +63,12 @@ TIE = 0.005  # °C: validation RMSE differences smaller than this count as a tie
 def before_test_only(csv, date_col, value_col):
     """The series with its test period cut off, and the periods (training, validation) of what is left."""
     series, _ = fill_gaps(load_series(csv, date_col, value_col))
-    n_test = windows.fixed_test_size(len(series))
+    n_test = timeline.fixed_test_size(len(series))
     n_before = len(series) - n_test
     season = describe_steps(series.index).season
     series = series.iloc[:n_before]  # from here on, the test period does not exist
-    n_val = windows.validation_size(n_before, season)
-    return series, season, windows.three_periods(n_before + n_test, n_test, n_val)
+    n_val = timeline.validation_size(n_before, season)
+    return series, season, timeline.three_periods(n_before + n_test, n_test, n_val)
 
 
 def prepare(series, season, periods, feature_range, day_of_year, target, window):
@@ -75,17 +76,17 @@ def prepare(series, season, periods, feature_range, day_of_year, target, window)
     values = series.to_numpy()
     inputs, targets = transforms.inputs_and_targets(values, target, season)
     train = np.arange(len(values)) < periods.first_validation
-    input_scaler = windows.fit_scaler(inputs[train], feature_range)
-    target_scaler = windows.fit_scaler(targets[train], feature_range)
-    columns = [windows.scale(input_scaler, inputs)]
+    input_scaler = scaling.fit_scaler(inputs[train], feature_range)
+    target_scaler = scaling.fit_scaler(targets[train], feature_range)
+    columns = [scaling.scale(input_scaler, inputs)]
     if day_of_year:
         columns.append(day_of_year_features(series.index))
-    X, y, positions = windows.make_windows(np.column_stack(columns), windows.scale(target_scaler, targets), window)
+    X, y, positions = windows.make_windows(np.column_stack(columns), scaling.scale(target_scaler, targets), window)
     is_train = positions < periods.first_validation
     val_positions = positions[~is_train]
 
     def to_levels(scaled_predictions):
-        return transforms.to_levels(windows.unscale(target_scaler, scaled_predictions), values, val_positions, target, season)
+        return transforms.to_levels(scaling.unscale(target_scaler, scaled_predictions), values, val_positions, target, season)
 
     return X[is_train], y[is_train], X[~is_train], y[~is_train], values[val_positions], to_levels
 
@@ -94,7 +95,7 @@ def train_one(data, units, learning_rate, batch_size, patience, seed):
     """Validation RMSE (real units), the epoch kept by early stopping, and the fit seconds."""
     import keras
 
-    from utils.runtime import set_seed
+    from utils.plumbing.runtime import set_seed
 
     X_train, y_train, X_val, y_val, actual, to_levels = data
     set_seed(seed)
@@ -124,7 +125,7 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1])
     args = parser.parse_args()
 
-    from utils.runtime import hide_tensorflow_startup_messages
+    from utils.plumbing.runtime import hide_tensorflow_startup_messages
 
     hide_tensorflow_startup_messages()
     series, season, periods = before_test_only(args.csv, args.date_col, args.value_col)

@@ -1,7 +1,7 @@
 """Choose Case 17-2's defaults on the validation period only: target, learning rate, window,
 units, scaling range and patience.
 
-Every candidate is prepared by utils.datasets.milk_task (the case's own steps: three periods,
+Every candidate is prepared by utils.forecasting.tasks.milk_task (the case's own steps: three periods,
 scalers fitted on the training months), trained as the case trains (Adam, early stopping on
 the validation loss with the best weights restored) and scored by its RMSE in pounds per cow
 on the 24 validation months, averaged over seeds 42, 1 and 2. The test period is never
@@ -37,9 +37,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from utils import metrics  # noqa: E402
-from utils.datasets import MILK_SETTINGS, milk_task  # noqa: E402
-from utils.runtime import hide_tensorflow_startup_messages, set_seed  # noqa: E402
+from utils.forecasting import metrics
+from utils.forecasting.tasks import MILK_SETTINGS, milk_task
+from utils.plumbing.runtime import hide_tensorflow_startup_messages, set_seed
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"
 

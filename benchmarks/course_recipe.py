@@ -50,18 +50,18 @@ RECIPES = {
 def run_recipe(task, seed, json_path, epochs=None):
     # `epochs` overrides the recipe's, for a quick check of this script only.
     """One whole run of the course's recipe for `task` (this runs inside its own process)."""
-    import numpy as np
 
-    from utils import metrics, windows
-    from utils.data import fill_gaps, load_series
-    from utils.paths import data_file
-    from utils.runtime import hide_tensorflow_startup_messages, set_seed
+    from utils.forecasting import metrics, scaling, timeline, windows
+    from utils.loading.calendar import fill_gaps
+    from utils.loading.series import load_series
+    from utils.plumbing.paths import data_file
+    from utils.plumbing.runtime import hide_tensorflow_startup_messages, set_seed
 
     recipe = RECIPES[task]
     values = fill_gaps(load_series(data_file(recipe["csv"]), "Date", recipe["value_col"]))[0].to_numpy()
-    first_test = len(values) - windows.fixed_test_size(len(values), course_window=recipe["course_window"])
-    scaler = windows.fit_scaler(values[:first_test], feature_range=(0, 1))  # training steps only
-    scaled = windows.scale(scaler, values)
+    first_test = len(values) - timeline.fixed_test_size(len(values), course_window=recipe["course_window"])
+    scaler = scaling.fit_scaler(values[:first_test], feature_range=(0, 1))  # training steps only
+    scaled = scaling.scale(scaler, values)
     X, y, positions = windows.make_windows(scaled, scaled, recipe["window"])
     X_train, X_test, y_train, _, test_positions = windows.split_by_position(X, y, positions, first_test)
 
@@ -78,7 +78,7 @@ def run_recipe(task, seed, json_path, epochs=None):
     started = time.perf_counter()
     model.fit(X_train, y_train, epochs=epochs or recipe["epochs"], batch_size=recipe["batch_size"], verbose=0)
     fit_seconds = time.perf_counter() - started
-    predicted = windows.unscale(scaler, model.predict(X_test, verbose=0)[:, 0])
+    predicted = scaling.unscale(scaler, model.predict(X_test, verbose=0)[:, 0])
     Path(json_path).write_text(json.dumps({"test_rmse": metrics.rmse(values[test_positions], predicted),
                                            "test_points": int(len(test_positions)), "fit_seconds": fit_seconds}))
 

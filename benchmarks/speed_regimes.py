@@ -34,7 +34,7 @@ def regimes():
     """name -> (X_train, y_train, units, batch size); lesson tasks first, then the arithmetic-heavy ones."""
     import numpy as np
 
-    from utils.datasets import milk_task, temperature_task
+    from utils.forecasting.tasks import milk_task, temperature_task
 
     milk, temperatures = milk_task(window=12), temperature_task(window=14)
     rng = np.random.default_rng(0)
@@ -70,7 +70,7 @@ def main():
     if args.epochs < 2:
         sys.exit("error: --epochs must be 2 or more (the first epoch builds the graph and is not timed)")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from utils.runtime import hide_tensorflow_startup_messages
+    from utils.plumbing.runtime import hide_tensorflow_startup_messages
 
     hide_tensorflow_startup_messages()
     import keras

@@ -1,11 +1,12 @@
-"""utils.baselines and utils.metrics, on series whose answers can be worked out by hand."""
+"""utils.forecasting.baselines and utils.forecasting.metrics, on series whose answers can be worked out by hand."""
 
 import json
 
 import numpy as np
 import pytest
 
-from utils import baselines, metrics, transforms
+from utils.forecasting import baselines, metrics, transforms
+from utils.showing import tables
 
 
 def test_baselines_on_a_hand_made_series():
@@ -38,7 +39,7 @@ def test_rmse_and_mae():
 
 
 def test_results_table_sorts_by_rmse():
-    table = metrics.results_table({"bad": {"rmse": 9.0, "mae": 8.0}, "good": {"rmse": 1.0, "mae": 0.5}}, "kg")
+    table = tables.results_table({"bad": {"rmse": 9.0, "mae": 8.0}, "good": {"rmse": 1.0, "mae": 0.5}}, "kg")
     lines = table.splitlines()
     assert "kg" in lines[0] and lines[2].startswith("good") and lines[3].startswith("bad")
 

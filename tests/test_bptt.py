@@ -1,4 +1,4 @@
-"""The hand-written backward passes in utils/bptt.py must equal tf.GradientTape on the same Keras layer."""
+"""The hand-written backward passes in utils/recurrent/bptt.py must equal tf.GradientTape on the same Keras layer."""
 
 import os
 import subprocess
@@ -11,7 +11,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from utils import bptt  # noqa: E402
+from utils.recurrent import bptt, sgd_by_hand
 
 TIMESTEPS, FEATURES, UNITS, BATCH = 6, 3, 4, 5
 ATOL = 1e-5
@@ -157,7 +157,7 @@ def test_one_training_step_by_hand_equals_keras_sgd(kind, clip):
     model = keras.Sequential([keras.Input((TIMESTEPS, FEATURES)), layer, dense])
     x, y = 2 * random(16, BATCH, TIMESTEPS, FEATURES), 3 + random(17, BATCH, 1)  # big errors: clipping acts
     clip_norm, learning_rate = 0.5, 0.1
-    by_hand = bptt.sgd_training_step(layer, dense, x, y, learning_rate, **{clip: clip_norm})
+    by_hand = sgd_by_hand.sgd_training_step(layer, dense, x, y, learning_rate, **{clip: clip_norm})
 
     model.compile(optimizer=keras.optimizers.SGD(learning_rate, **{clip: clip_norm}), loss="mse", run_eagerly=True)
     keras_loss = model.train_on_batch(x, y)
@@ -174,14 +174,14 @@ def test_one_training_step_by_hand_equals_keras_sgd(kind, clip):
 
 def test_clipping_functions_follow_keras():
     gradients = [np.array([3.0, 4.0]), np.array([[12.0]])]  # norms 5 and 12, global norm 13
-    clipped, norm = bptt.clip_by_global_norm(gradients, 1.0)
+    clipped, norm = sgd_by_hand.clip_by_global_norm(gradients, 1.0)
     assert norm == pytest.approx(13.0)
-    assert bptt.global_norm(clipped) == pytest.approx(1.0)
+    assert sgd_by_hand.global_norm(clipped) == pytest.approx(1.0)
     np.testing.assert_allclose(clipped[0], [3 / 13, 4 / 13])  # one factor for all
-    each = bptt.clip_each_by_norm(gradients, 1.0)
+    each = sgd_by_hand.clip_each_by_norm(gradients, 1.0)
     np.testing.assert_allclose(each[0], [0.6, 0.8])
     np.testing.assert_allclose(each[1], [[1.0]])
-    unchanged, _ = bptt.clip_by_global_norm(gradients, 20.0)
+    unchanged, _ = sgd_by_hand.clip_by_global_norm(gradients, 20.0)
     np.testing.assert_array_equal(unchanged[1], gradients[1])
 
 

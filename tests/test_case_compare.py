@@ -2,10 +2,11 @@
 
 import pandas as pd
 import pytest
-
 from conftest import assert_clean_failure, read_metrics
-from utils import cells, metrics
-from utils.datasets import milk_task, temperature_task
+
+from utils.forecasting import metrics
+from utils.forecasting.tasks import milk_task, temperature_task
+from utils.recurrent import parameters
 
 SCRIPT = "Case17-5-TF-Compare-RNN-LSTM-GRU.py"
 
@@ -47,7 +48,7 @@ def test_parameter_counts_follow_the_formulas(quick_run):
         units, features = task.choices["units"], task.X_train.shape[2]
         for cell in ("SimpleRNN", "LSTM", "GRU"):
             dense = units + 1
-            assert table.loc[(task.name, cell), "params"] == cells.recurrent_param_count(cell, units, features) + dense
+            assert table.loc[(task.name, cell), "params"] == parameters.recurrent_param_count(cell, units, features) + dense
     # the lecture's claim, in numbers: a GRU has fewer parameters than an LSTM of the same size
     assert table.loc[("milk", "GRU"), "params"] < table.loc[("milk", "LSTM"), "params"]
 

@@ -7,10 +7,16 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import (
+    assert_clean_failure,
+    data_fingerprint,
+    read_metrics,
+    write_daily_csv,
+    write_monthly_csv,
+)
 
-from conftest import assert_clean_failure, data_fingerprint, read_metrics, write_daily_csv, write_monthly_csv
-from utils import transforms
-from utils.features import day_of_year_features
+from utils.forecasting import transforms
+from utils.forecasting.features import day_of_year_features
 
 SCRIPT = "Case17-3-TF-GatedRecurrentUnitNetworks.py"
 N_DAYS = 600  # the smallest series must give a year of training before its validation period
@@ -156,25 +162,26 @@ def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
     the test days must match predictions.csv and the last window the printed next-day value."""
     import keras
 
-    from utils import windows
-    from utils.data import fill_gaps, load_series
+    from utils.forecasting import scaling, timeline, windows
+    from utils.loading.calendar import fill_gaps
+    from utils.loading.series import load_series
 
     folder, runs = tiny_runs
     target = read_metrics(folder / "original")["target"]
     model = keras.saving.load_model(folder / "original" / "model.keras")
     series = fill_gaps(load_series(folder / "tiny.csv", "Date", "Temp"))[0]
     values = series.to_numpy()
-    periods = windows.three_periods(len(values), N_TEST, 96)
+    periods = timeline.three_periods(len(values), N_TEST, 96)
     inputs, targets = transforms.inputs_and_targets(values, target, 365)
-    input_scaler = windows.fit_scaler(inputs[periods.training()], (-1, 1))
-    target_scaler = windows.fit_scaler(targets[periods.training()], (-1, 1))
-    features = np.column_stack([windows.scale(input_scaler, inputs), day_of_year_features(series.index)])
-    X, y, positions = windows.make_windows(features, windows.scale(target_scaler, targets), WINDOW)
+    input_scaler = scaling.fit_scaler(inputs[periods.training()], (-1, 1))
+    target_scaler = scaling.fit_scaler(targets[periods.training()], (-1, 1))
+    features = np.column_stack([scaling.scale(input_scaler, inputs), day_of_year_features(series.index)])
+    X, y, positions = windows.make_windows(features, scaling.scale(target_scaler, targets), WINDOW)
     split = windows.split_three(X, y, positions, periods)
 
     def forecast(X_part, part_positions):
         scaled = model.predict(X_part, verbose=0)[:, 0]
-        return transforms.to_levels(windows.unscale(target_scaler, scaled), values, part_positions, target, 365)
+        return transforms.to_levels(scaling.unscale(target_scaler, scaled), values, part_positions, target, 365)
 
     saved = pd.read_csv(folder / "original" / "predictions.csv", index_col=0)
     np.testing.assert_allclose(forecast(split.X_test, split.test_positions), saved["GRU"].to_numpy(), atol=1e-3)
@@ -206,7 +213,7 @@ BAD_INPUTS = ["missing file", "missing column", "non-numeric", "window 0", "too 
 @pytest.fixture(scope="module")
 def bad_runs(tmp_path_factory):
     """Every bad-input case, run side by side (each stops before Keras loads, in ~2 s).
-    The scripts' refusal to write into data/ itself is tested with the LSTM case (same utils.paths)."""
+    The scripts' refusal to write into data/ itself is tested with the LSTM case (same utils.plumbing.paths)."""
     from conftest import run_script
 
     folder = tmp_path_factory.mktemp("gru_bad")
@@ -245,9 +252,9 @@ def test_bad_input_ends_in_one_clear_line(bad_runs, case):
 
 
 def test_temperature_task_prepares_the_data_exactly_as_the_case(tiny_runs):
-    """utils.datasets.temperature_task (used by Case 17-5) on the same CSV: same periods, same ridge
+    """utils.forecasting.tasks.temperature_task (used by Case 17-5) on the same CSV: same periods, same ridge
     alpha and forecasts, same baseline to beat, same test days as the case's own run."""
-    from utils.datasets import temperature_task
+    from utils.forecasting.tasks import temperature_task
 
     folder, _ = tiny_runs
     m = read_metrics(folder / "original")
@@ -267,8 +274,8 @@ def test_temperature_task_prepares_the_data_exactly_as_the_case(tiny_runs):
 def test_the_test_period_is_fixed_by_the_data_not_by_the_window():
     """The shipped data, prepared as Case 17-3 prepares it (checked against the case above), with
     three window sizes: the same 731 test days and the same baseline scores every time."""
-    from utils import metrics
-    from utils.datasets import temperature_task
+    from utils.forecasting import metrics
+    from utils.forecasting.tasks import temperature_task
 
     tasks = [temperature_task(window=window) for window in (6, 12, 24)]
     for task in tasks:

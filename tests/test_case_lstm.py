@@ -4,8 +4,14 @@
 import numpy as np
 import pandas as pd
 import pytest
-
-from conftest import assert_identical_runs, REPO_ROOT, assert_clean_failure, data_fingerprint, read_metrics, write_monthly_csv
+from conftest import (
+    REPO_ROOT,
+    assert_clean_failure,
+    assert_identical_runs,
+    data_fingerprint,
+    read_metrics,
+    write_monthly_csv,
+)
 
 SCRIPT = "Case17-2-TF-LongShortTerm-Memory-LSTM-RNN.py"
 TINY = ["--epochs", "3", "--units", "4", "--no-show"]
@@ -70,8 +76,9 @@ def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
     """Rebuild the test windows with utils, exactly as the script does, and predict with the reloaded model."""
     import keras
 
-    from utils import transforms, windows
-    from utils.data import fill_gaps, load_series
+    from utils.forecasting import scaling, timeline, transforms, windows
+    from utils.loading.calendar import fill_gaps
+    from utils.loading.series import load_series
 
     folder, _ = tiny_runs
     m = read_metrics(folder / "run1")
@@ -80,13 +87,13 @@ def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
     values = fill_gaps(load_series(folder / "tiny.csv", "Date", "Production"))[0].to_numpy()
     window = m["window"]
     inputs, targets = transforms.inputs_and_targets(values, target, 12)
-    periods = windows.three_periods(len(values), windows.fixed_test_size(len(values), course_window=12), 12)
+    periods = timeline.three_periods(len(values), timeline.fixed_test_size(len(values), course_window=12), 12)
     train = periods.training()
-    input_scaler = windows.fit_scaler(inputs[train], (-1, 1))
-    target_scaler = windows.fit_scaler(targets[train], (-1, 1))
-    X, y, positions = windows.make_windows(windows.scale(input_scaler, inputs), windows.scale(target_scaler, targets), window)
+    input_scaler = scaling.fit_scaler(inputs[train], (-1, 1))
+    target_scaler = scaling.fit_scaler(targets[train], (-1, 1))
+    X, y, positions = windows.make_windows(scaling.scale(input_scaler, inputs), scaling.scale(target_scaler, targets), window)
     split = windows.split_three(X, y, positions, periods)
-    predicted = transforms.to_levels(windows.unscale(target_scaler, model.predict(split.X_test, verbose=0)[:, 0]),
+    predicted = transforms.to_levels(scaling.unscale(target_scaler, model.predict(split.X_test, verbose=0)[:, 0]),
                                      values, split.test_positions, target, 12)
     saved = pd.read_csv(folder / "run1" / "predictions.csv", index_col=0)
     np.testing.assert_allclose(predicted, saved["LSTM"].to_numpy(), atol=1e-3)
@@ -195,10 +202,10 @@ def test_bad_input_ends_in_one_clear_line(run_case, tmp_path, bad_csv, case):
 
 
 def test_flag_defaults_are_the_settings_case_17_5_trains_with(run_case):
-    """The case's defaults and utils.datasets.MILK_SETTINGS (what Case 17-5 uses) must agree."""
+    """The case's defaults and utils.forecasting.tasks.MILK_SETTINGS (what Case 17-5 uses) must agree."""
     import re
 
-    from utils.datasets import MILK_SETTINGS
+    from utils.forecasting.tasks import MILK_SETTINGS
 
     result = run_case(SCRIPT, "--help")
     assert result.returncode == 0

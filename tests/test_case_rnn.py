@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, run_script, assert_clean_failure, read_metrics
+from conftest import REPO_ROOT, assert_clean_failure, read_metrics, run_script
 
-from utils import text as text_utils
+from utils.language import corpus as text_utils
 
 SCRIPT = "Case17-1-TF-Recurrent-Neural-Networks-RNN.py"
 # Tiny settings: the whole run is a few seconds after TensorFlow has loaded.
@@ -144,7 +144,7 @@ def test_saved_model_reloads_and_predicts_the_reported_score(tiny_runs):
     This fails if the file holds other weights than the ones scored (e.g. saved before early
     stopping restored the best epoch) or if the saved vocabulary does not match the text.
     """
-    from utils.runtime import hide_tensorflow_startup_messages
+    from utils.plumbing.runtime import hide_tensorflow_startup_messages
 
     hide_tensorflow_startup_messages()
     import keras

@@ -1,4 +1,4 @@
-"""The NumPy cell mirrors in utils/cells.py must reproduce Keras's SimpleRNN, LSTM and GRU."""
+"""The NumPy cell mirrors in utils/recurrent/cells.py must reproduce Keras's SimpleRNN, LSTM and GRU."""
 
 import os
 
@@ -12,7 +12,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from utils import cells  # noqa: E402
+from utils.recurrent import cells, parameters
+from utils.showing import gate_views
 
 TIMESTEPS, FEATURES, UNITS, BATCH = 7, 2, 4, 3
 ATOL = 1e-5
@@ -127,18 +128,18 @@ def test_lstm_final_cell_state_matches_keras():
 def test_param_count_matches_keras(kind, units, features):
     layer = LAYERS[kind](units)
     layer.build((None, None, features))
-    assert cells.recurrent_param_count(kind, units, features) == layer.count_params()
-    assert cells.param_formula(kind, units, features).endswith(f"= {layer.count_params()}")
+    assert parameters.recurrent_param_count(kind, units, features) == layer.count_params()
+    assert parameters.param_formula(kind, units, features).endswith(f"= {layer.count_params()}")
 
 
 def test_param_count_gru_reset_before_and_spellings():
     layer = keras.layers.GRU(6, reset_after=False)
     layer.build((None, None, 2))
-    assert cells.recurrent_param_count("gru", 6, 2, reset_after=False) == layer.count_params()
-    assert cells.recurrent_param_count("simple_rnn", 16, 1) == 288
-    assert cells.param_formula("lstm", 16, 1) == "LSTM: 4·(16·(16+1)+16) = 1152"
+    assert parameters.recurrent_param_count("gru", 6, 2, reset_after=False) == layer.count_params()
+    assert parameters.recurrent_param_count("simple_rnn", 16, 1) == 288
+    assert parameters.param_formula("lstm", 16, 1) == "LSTM: 4·(16·(16+1)+16) = 1152"
     with pytest.raises(ValueError):
-        cells.recurrent_param_count("transformer", 4, 1)
+        parameters.recurrent_param_count("transformer", 4, 1)
 
 
 @pytest.mark.parametrize("kind, gates", [
@@ -166,7 +167,7 @@ def test_gates_figure_and_table():
     layer = build_with_large_weights(keras.layers.LSTM(UNITS), FEATURES, seed=20)
     trace = cells.run_cell(layer, random_inputs(seed=21)[0])
 
-    fig = cells.gates_figure(trace, units=3, title="LSTM gates")
+    fig = gate_views.gates_figure(trace, units=3, title="LSTM gates")
     try:
         heatmaps = [ax for ax in fig.axes if ax.images]
         assert len(heatmaps) == len(trace) == 6
@@ -176,12 +177,12 @@ def test_gates_figure_and_table():
     finally:
         matplotlib.pyplot.close(fig)
 
-    table = cells.format_gate_table(trace, "forget_gate", units=(0, 2))
+    table = gate_views.format_gate_table(trace, "forget_gate", units=(0, 2))
     lines = table.splitlines()
     assert len(lines) == 2 + TIMESTEPS and "unit 2" in lines[1]
     assert f"{trace['forget_gate'][0, 2]:+8.4f}" in lines[2]
     with pytest.raises(ValueError, match="reset_gate"):
-        cells.format_gate_table(trace, "reset_gate")
+        gate_views.format_gate_table(trace, "reset_gate")
 
 
 def lstm_trace(seed, timesteps=TIMESTEPS):
@@ -192,7 +193,7 @@ def lstm_trace(seed, timesteps=TIMESTEPS):
 def test_gate_table_with_step_labels_and_a_row_limit():
     trace = lstm_trace(seed=22, timesteps=12)
     dates = [f"2023-{month:02d}" for month in range(1, 13)]
-    table = cells.format_gate_table(trace, "forget_gate", units=2, step_labels=dates, max_rows=5,
+    table = gate_views.format_gate_table(trace, "forget_gate", units=2, step_labels=dates, max_rows=5,
                                     more_text="... {n} more months in gates.png")
     lines = table.splitlines()
     assert lines[1].split()[0] == "step" and "unit 1" in lines[1]
@@ -200,19 +201,19 @@ def test_gate_table_with_step_labels_and_a_row_limit():
     assert f"{trace['forget_gate'][4, 1]:+8.4f}" in lines[6]
     assert lines[-1] == "... 7 more months in gates.png" and len(lines) == 2 + 5 + 1
     # Generic wording by default; no cut line when everything fits.
-    assert cells.format_gate_table(trace, "forget_gate", max_rows=10).splitlines()[-1] == "... 2 more time steps not shown"
-    assert len(cells.format_gate_table(trace, "forget_gate", max_rows=12).splitlines()) == 2 + 12
-    assert cells.format_gate_table(trace, "cell_state", step_labels=dates, step_header="month").splitlines()[1].split()[0] == "month"
+    assert gate_views.format_gate_table(trace, "forget_gate", max_rows=10).splitlines()[-1] == "... 2 more time steps not shown"
+    assert len(gate_views.format_gate_table(trace, "forget_gate", max_rows=12).splitlines()) == 2 + 12
+    assert gate_views.format_gate_table(trace, "cell_state", step_labels=dates, step_header="month").splitlines()[1].split()[0] == "month"
     with pytest.raises(ValueError, match="12 time steps"):
-        cells.format_gate_table(trace, "forget_gate", step_labels=dates[:3])
+        gate_views.format_gate_table(trace, "forget_gate", step_labels=dates[:3])
     with pytest.raises(ValueError, match="max_rows"):
-        cells.format_gate_table(trace, "forget_gate", max_rows=0)
+        gate_views.format_gate_table(trace, "forget_gate", max_rows=0)
 
 
 def test_gates_figure_labels_colour_bars_and_steps():
     trace = lstm_trace(seed=24, timesteps=12)
     dates = [f"2023-{month:02d}" for month in range(1, 13)]
-    fig = cells.gates_figure(trace, units=3, step_labels=dates, xlabel="month")
+    fig = gate_views.gates_figure(trace, units=3, step_labels=dates, xlabel="month")
     try:
         heatmaps = [ax for ax in fig.axes if ax.images]
         colour_bars = [ax for ax in fig.axes if not ax.images]
@@ -232,7 +233,7 @@ def test_gates_figure_before_and_after_training_side_by_side():
     window = random_inputs(seed=27)[0]
     after = cells.run_cell(layer, window)
     before = cells.run_cell(build_with_large_weights(keras.layers.GRU(UNITS), FEATURES, seed=28), window)
-    fig = cells.gates_figure(after, trace_before=before, units=2)
+    fig = gate_views.gates_figure(after, trace_before=before, units=2)
     try:
         heatmaps = [ax for ax in fig.axes if ax.images]
         assert len(heatmaps) == 2 * len(after) and len(fig.axes) == 3 * len(after)  # one colour bar per row
@@ -246,7 +247,7 @@ def test_gates_figure_before_and_after_training_side_by_side():
     finally:
         matplotlib.pyplot.close(fig)
     with pytest.raises(ValueError, match="same"):
-        cells.gates_figure(after, trace_before=lstm_trace(seed=29))
+        gate_views.gates_figure(after, trace_before=lstm_trace(seed=29))
 
 
 @pytest.mark.parametrize("update_bias, keeps", [(30.0, "old state"), (-30.0, "candidate")])

@@ -1,12 +1,19 @@
-"""utils.data: loading a dated series from a CSV, and making its dates regular."""
+"""utils.loading: loading a dated series from a CSV, and making its dates regular."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from utils.data import calendar_frequency, dates_after, fill_gaps, load_series, regular_dates, step_kind
-from utils.errors import BadInputError
-from utils.paths import data_file
+from utils.loading.calendar import (
+    calendar_frequency,
+    dates_after,
+    fill_gaps,
+    regular_dates,
+    step_kind,
+)
+from utils.loading.series import load_series
+from utils.plumbing.errors import BadInputError
+from utils.plumbing.paths import data_file
 
 
 def write(tmp_path, text, name="series.csv"):

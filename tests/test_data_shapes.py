@@ -1,4 +1,4 @@
-"""utils.data.load_series on CSV files the way real exports arrive (issue 12).
+"""utils.loading.series.load_series on CSV files the way real exports arrive (issue 12).
 
 A table of file shapes, each ending either in a loaded series with a one-line note saying
 how the file was read, or in one BadInputError line naming the problem and the fix; a
@@ -12,10 +12,11 @@ import codecs
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import assert_clean_failure, data_fingerprint, run_script
-from utils.data import fill_gaps, load_series, step_kind
-from utils.errors import BadInputError
+
+from utils.loading.calendar import fill_gaps, step_kind
+from utils.loading.series import load_series
+from utils.plumbing.errors import BadInputError
 
 LSTM = "Case17-2-TF-LongShortTerm-Memory-LSTM-RNN.py"
 
@@ -125,7 +126,7 @@ def test_notes_are_printed_on_stdout_by_default(tmp_path, capsys):
 
 
 def test_the_shipped_files_load_without_any_note(capsys):
-    from utils.paths import data_file
+    from utils.plumbing.paths import data_file
 
     load_series(data_file("monthly_milk_production.csv"), "Date", "Production")
     load_series(data_file("daily_min_temperatures.csv"), "Date", "Temp")

@@ -1,9 +1,9 @@
-"""utils.features: the day of the year as a point on a circle (moved here from test_case_gru.py)."""
+"""utils.forecasting.features: the day of the year as a point on a circle (moved here from test_case_gru.py)."""
 
 import numpy as np
 import pandas as pd
 
-from utils.features import day_of_year_features
+from utils.forecasting.features import day_of_year_features
 
 
 def test_day_of_year_features_put_the_year_on_a_circle():

@@ -1,11 +1,11 @@
-"""utils.frequency: the words and default season read from the dates."""
+"""utils.loading.step_words: the words and default season read from the dates."""
 
 import dataclasses
 
 import pandas as pd
 import pytest
 
-from utils.frequency import describe_steps, step_kind
+from utils.loading.step_words import describe_steps, step_kind
 
 
 @pytest.mark.parametrize(

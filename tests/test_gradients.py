@@ -1,4 +1,4 @@
-"""utils/gradients.py: gradient norms checked on a case with a known answer, and the recall task."""
+"""utils/recurrent/gradients.py: gradient norms checked on a case with a known answer, and the recall task."""
 
 import os
 import sys
@@ -11,7 +11,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from utils import gradients  # noqa: E402
+from utils.recurrent import gradients, memory_tasks  # noqa: E402
+from utils.showing import gradient_plots  # noqa: E402
 
 
 def linear_recurrence(a, timesteps):
@@ -84,7 +85,7 @@ def test_weight_gradient_norms_name_every_weight():
 
 
 def test_recall_task_puts_the_label_in_the_first_step():
-    X, y = gradients.make_recall_task(500, 30, np.random.default_rng(3))
+    X, y = memory_tasks.make_recall_task(500, 30, np.random.default_rng(3))
     assert X.shape == (500, 30, 1) and y.shape == (500,)
     assert X.dtype == np.float32 and y.dtype == np.float32
     assert set(np.unique(X[:, 0, 0])) == {-1.0, 1.0}
@@ -98,8 +99,8 @@ def test_recall_task_puts_the_label_in_the_first_step():
 
 def test_recall_label_does_not_depend_on_the_later_steps():
     """Same seed, different lengths and noise: same first values, same labels, different later steps."""
-    X_short, y_short = gradients.make_recall_task(200, 5, np.random.default_rng(7))
-    X_long, y_long = gradients.make_recall_task(200, 60, np.random.default_rng(7), noise_std=3.0)
+    X_short, y_short = memory_tasks.make_recall_task(200, 5, np.random.default_rng(7))
+    X_long, y_long = memory_tasks.make_recall_task(200, 60, np.random.default_rng(7), noise_std=3.0)
     np.testing.assert_array_equal(X_short[:, 0, 0], X_long[:, 0, 0])
     np.testing.assert_array_equal(y_short, y_long)
     assert not np.allclose(X_short[:, 1:5, 0], X_long[:, 1:5, 0])
@@ -107,16 +108,16 @@ def test_recall_label_does_not_depend_on_the_later_steps():
 
 def test_recall_task_refuses_empty_shapes():
     with pytest.raises(ValueError):
-        gradients.make_recall_task(10, 0, np.random.default_rng(0))
+        memory_tasks.make_recall_task(10, 0, np.random.default_rng(0))
 
 
 def test_gradient_ratio_and_first_nan_epoch():
     assert gradients.gradient_ratio([1e-6, 1.0, 2.0]) == pytest.approx(5e-7)
     assert gradients.gradient_ratio([1.0, 0.0]) == float("inf")
     assert np.isnan(gradients.gradient_ratio([0.0, 0.0]))
-    assert gradients.first_nan_epoch([1.0, 0.5, 0.4]) is None
-    assert gradients.first_nan_epoch([1.0, float("inf"), float("nan")]) == 2
-    assert gradients.first_nan_epoch([float("nan")]) == 1
+    assert memory_tasks.first_nan_epoch([1.0, 0.5, 0.4]) is None
+    assert memory_tasks.first_nan_epoch([1.0, float("inf"), float("nan")]) == 2
+    assert memory_tasks.first_nan_epoch([float("nan")]) == 1
 
 
 # ---------------------------------------------------------------------------
@@ -125,7 +126,7 @@ def test_gradient_ratio_and_first_nan_epoch():
 
 
 def test_adding_task_marks_two_steps_and_adds_their_numbers():
-    X, y = gradients.make_adding_task(2000, 11, np.random.default_rng(5))
+    X, y = memory_tasks.make_adding_task(2000, 11, np.random.default_rng(5))
     assert X.shape == (2000, 11, 2) and y.shape == (2000,)
     assert X.dtype == np.float32 and y.dtype == np.float32
     values, markers = X[:, :, 0], X[:, :, 1]
@@ -141,18 +142,18 @@ def test_adding_task_marks_two_steps_and_adds_their_numbers():
 
 def test_adding_task_mean_baseline_is_one_sixth():
     """Always predicting 1.0 scores 1/6 in expectation; remembering only the second number scores 1/12."""
-    X, y = gradients.make_adding_task(200_000, 4, np.random.default_rng(0))
-    assert np.mean((y - 1.0) ** 2) == pytest.approx(gradients.ADDING_MEAN_BASELINE_MSE, rel=0.02)
+    X, y = memory_tasks.make_adding_task(200_000, 4, np.random.default_rng(0))
+    assert np.mean((y - 1.0) ** 2) == pytest.approx(memory_tasks.ADDING_MEAN_BASELINE_MSE, rel=0.02)
     second = (X[:, 2:, 0] * X[:, 2:, 1]).sum(axis=1)
     assert np.mean((y - (second + 0.5)) ** 2) == pytest.approx(1 / 12, rel=0.02)
 
 
 def test_adding_task_is_reproducible_and_refuses_bad_shapes():
-    a = gradients.make_adding_task(10, 5, np.random.default_rng(1))
-    b = gradients.make_adding_task(10, 5, np.random.default_rng(1))
+    a = memory_tasks.make_adding_task(10, 5, np.random.default_rng(1))
+    b = memory_tasks.make_adding_task(10, 5, np.random.default_rng(1))
     np.testing.assert_array_equal(a[0], b[0])
     with pytest.raises(ValueError, match="timesteps"):
-        gradients.make_adding_task(10, 1, np.random.default_rng(0))
+        memory_tasks.make_adding_task(10, 1, np.random.default_rng(0))
 
 
 # ---------------------------------------------------------------------------
@@ -203,7 +204,7 @@ def _tape_cell_path_jacobian(layer, x, t, hold_gates_fixed):
 
 @pytest.mark.parametrize("forget_bias", [None, 3.0])
 def test_forget_gate_product_equals_the_tapes_cell_path(forget_bias):
-    from utils import cells
+    from utils.recurrent import cells
 
     layer = _lstm_layer(forget_bias=forget_bias)
     x = np.random.default_rng(2).normal(size=(12, 3)).astype(np.float32)
@@ -218,7 +219,7 @@ def test_forget_gate_product_equals_the_tapes_cell_path(forget_bias):
 
 def test_the_full_cell_jacobian_also_has_paths_through_h():
     """Without holding the gates fixed the Jacobian is a full matrix: the product of gates is one path of several."""
-    from utils import cells
+    from utils.recurrent import cells
 
     layer = _lstm_layer(seed=3)
     x = np.random.default_rng(4).normal(size=(6, 3)).astype(np.float32)
@@ -284,17 +285,17 @@ def test_clipnorm_does_not_cap_adams_step():
 
 
 def test_gradient_and_memory_plots(tmp_path):
-    from utils import plotting
+    from utils.showing import plotting
 
     norms = np.geomspace(1e-20, 1.0, 30)
-    fig = gradients.plot_gradient_norms({"GRU": {"fresh": norms, "after training": norms[::-1]},
+    fig = gradient_plots.plot_gradient_norms({"GRU": {"fresh": norms, "after training": norms[::-1]},
                                          "GRU, gates open": {"fresh": norms, "after training": np.full(30, np.nan)}}, "t")
     assert len(fig.axes) == 2 and fig.axes[0].get_yscale() == "log"
     assert fig.axes[0].lines[1].get_linestyle() == ":"  # a "gates open" variant is dotted
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), norms)
     assert plotting.save_figure(fig, tmp_path / "g.png", show=False).stat().st_size > 0
 
-    fig = gradients.plot_mse_by_length([10, 50, 100], {"LSTM": [0.01, 0.02, 0.16]}, baselines={"predict the mean": 1 / 6})
+    fig = gradient_plots.plot_mse_by_length([10, 50, 100], {"LSTM": [0.01, 0.02, 0.16]}, baselines={"predict the mean": 1 / 6})
     ax = fig.axes[0]
     np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.01, 0.02, 0.16])
     assert ax.lines[1].get_ydata()[0] == pytest.approx(1 / 6)  # the baseline line at its MSE

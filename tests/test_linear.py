@@ -1,9 +1,9 @@
-"""utils.linear: the ridge reference with its alpha chosen on the validation windows."""
+"""utils.forecasting.ridge: the ridge reference with its alpha chosen on the validation windows."""
 
 import numpy as np
 import pytest
 
-from utils.linear import ALPHAS, flatten_windows, ridge_on_validation
+from utils.forecasting.ridge import ALPHAS, flatten_windows, ridge_on_validation
 
 
 def windows_from(rows, window=4):

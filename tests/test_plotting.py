@@ -1,11 +1,11 @@
-"""utils.plotting: every figure function draws real-unit data and saves a PNG without a display."""
+"""utils.showing.plotting: every figure function draws real-unit data and saves a PNG without a display."""
 
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
-from utils import plotting
+from utils.showing import plotting
 
 
 def saved(fig, tmp_path, name):

@@ -1,4 +1,4 @@
-"""utils.cli, utils.paths, utils.errors, utils.plotting and utils.runtime: the scripts' plumbing."""
+"""utils.plumbing.cli, utils.plumbing.paths, utils.plumbing.errors, utils.showing.plotting and utils.plumbing.runtime: the scripts' plumbing."""
 
 import os
 import subprocess
@@ -8,8 +8,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from utils import cli, paths, plotting
-from utils.errors import BadInputError
+from utils.plumbing import cli, paths
+from utils.plumbing.errors import BadInputError
+from utils.showing import plotting
 
 
 def make_parser():
@@ -79,14 +80,14 @@ def test_save_figure_writes_a_png_without_a_display(tmp_path, monkeypatch):
 
 
 def test_bad_input_error_becomes_one_line_and_exit_code_2():
-    code = "from utils.errors import BadInputError, exit_cleanly_on_bad_input\nexit_cleanly_on_bad_input()\nraise BadInputError('the file is wrong; fix it')"
+    code = "from utils.plumbing.errors import BadInputError, exit_cleanly_on_bad_input\nexit_cleanly_on_bad_input()\nraise BadInputError('the file is wrong; fix it')"
     result = subprocess.run([sys.executable, "-c", code], cwd=paths.REPO_ROOT, capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip() == "error: the file is wrong; fix it"
 
 
 def test_other_errors_keep_their_traceback():
-    code = "from utils.errors import exit_cleanly_on_bad_input\nexit_cleanly_on_bad_input()\nraise KeyError('bug')"
+    code = "from utils.plumbing.errors import exit_cleanly_on_bad_input\nexit_cleanly_on_bad_input()\nraise KeyError('bug')"
     result = subprocess.run([sys.executable, "-c", code], cwd=paths.REPO_ROOT, capture_output=True, text=True)
     assert result.returncode == 1 and "Traceback" in result.stderr
 

@@ -1,8 +1,8 @@
-"""utils.sarima: the classical reference, fitted before the test period, and never a crash."""
+"""utils.forecasting.sarima: the classical reference, fitted before the test period, and never a crash."""
 
 import numpy as np
 
-from utils import baselines, metrics, sarima
+from utils.forecasting import baselines, metrics, sarima
 
 
 def airline_like(n=120, seed=0):

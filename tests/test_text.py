@@ -1,16 +1,12 @@
-"""Tests for utils/text.py: toy cases small enough to check by hand."""
+"""Tests for utils/language/: toy cases small enough to check by hand."""
 
 import math
 
 import numpy as np
 import pytest
 
-from utils.errors import BadInputError
-from utils.text import (
+from utils.language.corpus import (
     UNKNOWN,
-    apply_temperature,
-    best_add_k,
-    bits_per_char,
     build_vocabulary,
     char_to_index,
     check_text_length,
@@ -18,14 +14,17 @@ from utils.text import (
     encode,
     load_text,
     make_sequences,
-    ngram_bits_per_char,
-    prepare_prompt,
-    sample_next,
-    softmax,
     split_sizes,
     split_text,
 )
-
+from utils.language.generation import (
+    apply_temperature,
+    prepare_prompt,
+    sample_next,
+    softmax,
+)
+from utils.language.ngrams import best_add_k, bits_per_char, ngram_bits_per_char
+from utils.plumbing.errors import BadInputError
 
 # ----------------------------------------------------------------- vocabulary and encoding
 
@@ -180,12 +179,12 @@ def test_carrying_the_state_equals_rereading_from_a_zero_state():
     L characters exactly while the context is at most L long; after that the re-read
     window has dropped characters the carried state still holds, so the two differ.
     """
-    from utils.runtime import hide_tensorflow_startup_messages
+    from utils.plumbing.runtime import hide_tensorflow_startup_messages
 
     hide_tensorflow_startup_messages()
     import keras
 
-    from utils.text import char_model_step, char_model_weights
+    from utils.language.generation import char_model_step, char_model_weights
 
     keras.utils.set_random_seed(0)
     vocab_size, units, window = 7, 6, 8

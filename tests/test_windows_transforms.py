@@ -1,10 +1,11 @@
-"""utils.windows and utils.transforms: windows, the chronological split, scaling and target transforms."""
+"""utils.forecasting.windows and utils.forecasting.transforms: windows, the chronological split, scaling and target transforms."""
 
 import numpy as np
 import pytest
 
-from utils import transforms, windows
-from utils.errors import BadInputError
+from utils.forecasting import scaling, timeline, transforms, windows
+from utils.plumbing.errors import BadInputError
+from utils.showing import tables
 
 
 def test_make_windows_pairs_each_window_with_the_next_target():
@@ -25,8 +26,8 @@ def test_make_windows_keeps_features_and_skips_windows_touching_nan():
 
 
 def test_course_test_size_is_the_last_32_of_156_windows():
-    assert windows.test_size(156) == 32
-    assert windows.test_size(10) == 2
+    assert timeline.test_size(156) == 32
+    assert timeline.test_size(10) == 2
 
 
 def test_split_by_position_is_chronological():
@@ -39,23 +40,10 @@ def test_split_by_position_is_chronological():
 
 def test_the_scaler_sees_only_training_values():
     train, test = np.array([0.0, 5.0, 10.0]), np.array([20.0])
-    scaler = windows.fit_scaler(train)
-    assert windows.scale(scaler, test)[0] == pytest.approx(2.0)  # above 1: the test value was never seen
+    scaler = scaling.fit_scaler(train)
+    assert scaling.scale(scaler, test)[0] == pytest.approx(2.0)  # above 1: the test value was never seen
     values = np.array([[0.0, 2.5], [10.0, np.nan]])
-    assert np.allclose(windows.unscale(scaler, windows.scale(scaler, values)), values, equal_nan=True)
-
-
-def test_shortest_series_leaves_enough_steps_before_the_test_set():
-    n = windows.shortest_series(365)
-    assert n - windows.test_size(n) >= 365
-    assert (n - 1) - windows.test_size(n - 1) < 365  # and no shorter series would do
-    assert windows.shortest_series(124) == 155  # 155 - 31 test steps = 124
-
-
-def test_check_length_names_what_is_needed():
-    windows.check_length(50, 40, "a window")
-    with pytest.raises(BadInputError, match="30 points but a window of 12 needs at least 40"):
-        windows.check_length(30, 40, "a window of 12")
+    assert np.allclose(scaling.unscale(scaler, scaling.scale(scaler, values)), values, equal_nan=True)
 
 
 @pytest.mark.parametrize("target", transforms.TARGETS)
@@ -82,22 +70,22 @@ def test_unknown_target_is_refused():
 
 
 def test_fixed_test_size_keeps_the_courses_test_periods():
-    assert windows.fixed_test_size(168, course_window=12) == 32  # the milk's last 32 months
-    assert windows.fixed_test_size(3652) == 731  # the temperatures' last 20 % of days
+    assert timeline.fixed_test_size(168, course_window=12) == 32  # the milk's last 32 months
+    assert timeline.fixed_test_size(3652) == 731  # the temperatures' last 20 % of days
 
 
 def test_validation_size_is_whole_seasons_when_one_fits():
-    assert windows.validation_size(136, season=12) == 24  # 20 % is 27 months: 2 whole years
-    assert windows.validation_size(2921, season=365) == 365
-    assert windows.validation_size(100, season=52) == 20  # no whole season fits: plain 20 %
-    assert windows.validation_size(3) == 1
+    assert timeline.validation_size(136, season=12) == 24  # 20 % is 27 months: 2 whole years
+    assert timeline.validation_size(2921, season=365) == 365
+    assert timeline.validation_size(100, season=52) == 20  # no whole season fits: plain 20 %
+    assert timeline.validation_size(3) == 1
 
 
 @pytest.mark.parametrize("window", [6, 12, 24])
 def test_the_test_period_does_not_move_with_the_window(window):
     values = np.arange(168.0)
     inputs, targets = transforms.inputs_and_targets(values, "seasonal-diff", 12)
-    periods = windows.three_periods(168, windows.fixed_test_size(168, course_window=12), 24)
+    periods = timeline.three_periods(168, timeline.fixed_test_size(168, course_window=12), 24)
     X, y, positions = windows.make_windows(inputs, targets, window)
     split = windows.split_three(X, y, positions, periods)
     assert list(split.test_positions) == list(range(136, 168))
@@ -107,15 +95,15 @@ def test_the_test_period_does_not_move_with_the_window(window):
 
 
 def test_three_periods_masks_and_sizes():
-    periods = windows.three_periods(100, n_test=20, n_validation=10)
+    periods = timeline.three_periods(100, n_test=20, n_validation=10)
     assert (periods.n_train, periods.n_validation, periods.n_test) == (70, 10, 20)
     assert periods.training().sum() == 70 and periods.before_test().sum() == 80
     with pytest.raises(BadInputError, match="too few"):
-        windows.three_periods(30, n_test=20, n_validation=10)
+        timeline.three_periods(30, n_test=20, n_validation=10)
 
 
 def test_a_window_too_long_for_training_is_one_clear_error():
-    periods = windows.three_periods(168, 32, 24)
+    periods = timeline.three_periods(168, 32, 24)
     assert windows.check_window_fits(12, periods, first_input=1, first_target=13) == 112 - 13
     with pytest.raises(BadInputError, match=r"--window 100 leaves 11 training samples.*use --window 99 or less"):
         windows.check_window_fits(100, periods, first_input=1, first_target=13)
@@ -126,11 +114,11 @@ def test_a_window_too_long_for_training_is_one_clear_error():
 def test_describe_periods_names_each_period_with_its_dates_and_length():
     import pandas as pd
 
-    from utils.frequency import describe_steps
+    from utils.loading.step_words import describe_steps
 
     dates = pd.date_range("2000-01-01", periods=36, freq="MS")
-    periods = windows.three_periods(36, 6, 6)
-    lines = windows.describe_periods(periods, dates, describe_steps(dates)).splitlines()
+    periods = timeline.three_periods(36, 6, 6)
+    lines = tables.describe_periods(periods, dates, describe_steps(dates)).splitlines()
     assert [line.split()[0] for line in lines] == ["training", "validation", "test"]
     assert "24 months" in lines[0] and "weights are fitted here" in lines[0]
     assert "every choice is made here" in lines[1] and "6 months" in lines[1]

@@ -49,10 +49,17 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from utils import cells, cli, metrics, paths, plotting
-from utils import text as text_utils
-from utils.errors import exit_cleanly_on_bad_input
-from utils.runtime import backend_name, hide_tensorflow_startup_messages, set_seed
+from utils.forecasting import metrics
+from utils.language import corpus, generation, ngrams
+from utils.plumbing import cli, paths
+from utils.plumbing.errors import exit_cleanly_on_bad_input
+from utils.plumbing.runtime import (
+    backend_name,
+    hide_tensorflow_startup_messages,
+    set_seed,
+)
+from utils.recurrent import cells, parameters
+from utils.showing import gate_views, plotting
 
 exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2, not a traceback
 
@@ -83,10 +90,10 @@ print(f"Case 17-1 (SimpleRNN): writing to {out_dir}")
 
 # %% Step 1: load the text and look at it
 # load_text refuses a missing, empty, binary or non-UTF-8 file with one clear line.
-text = text_utils.load_text(args.text)
+text = corpus.load_text(args.text)
 VAL_FRACTION, TEST_FRACTION = 0.1, 0.1  # the last 10 % is the test part, the 10 % before it validation
 # Each of the three parts must hold at least one whole sequence.
-n_train_chars, n_val_chars, n_test_chars = text_utils.check_text_length(len(text), args.seq_len, VAL_FRACTION, TEST_FRACTION)
+n_train_chars, n_val_chars, n_test_chars = corpus.check_text_length(len(text), args.seq_len, VAL_FRACTION, TEST_FRACTION)
 
 counts = Counter(text)
 print(f"\n[1] {Path(args.text).name}: {len(text):,} characters, {len(text.split()):,} words, {text.count(chr(10)) + 1:,} lines, "
@@ -100,17 +107,17 @@ print(f"the text begins: {text[:120]!r}")
 # tomorrow. Validation makes every choice (the stopping epoch, the n-grams' smoothing; the
 # defaults of --units, --learning-rate and --seq-len were chosen on it offline, by
 # benchmarks/choose_rnn.py). The test part is scored once, at the end of step 5.
-train_text, val_text, test_text = text_utils.split_text(text, VAL_FRACTION, TEST_FRACTION)
+train_text, val_text, test_text = corpus.split_text(text, VAL_FRACTION, TEST_FRACTION)
 
 # A network computes with numbers, not letters: each character gets the index of its place
 # in the sorted vocabulary. The vocabulary is a choice too, so it comes from the training
 # and validation parts only; one extra symbol, UNKNOWN (shown as '\ufffd'), stands for any
 # character they do not contain, should the test part hold one.
-vocab = text_utils.build_vocabulary(train_text + val_text, add_unknown=True)
+vocab = corpus.build_vocabulary(train_text + val_text, add_unknown=True)
 vocab_size = len(vocab)
-mapping = text_utils.char_to_index(vocab)
-unknown_id = mapping[text_utils.UNKNOWN]
-train_ids, val_ids, test_ids = (text_utils.encode(part, mapping, unknown=text_utils.UNKNOWN) for part in (train_text, val_text, test_text))
+mapping = corpus.char_to_index(vocab)
+unknown_id = mapping[corpus.UNKNOWN]
+train_ids, val_ids, test_ids = (corpus.encode(part, mapping, unknown=corpus.UNKNOWN) for part in (train_text, val_text, test_text))
 encoded = np.concatenate([train_ids, val_ids, test_ids])  # the whole text, one number per character
 test_unknown = sum(ch not in mapping for ch in test_text)
 # A uniform guess over the vocabulary costs log2(V) bits per character: the worst any
@@ -121,11 +128,11 @@ print(f"\n[2] training part {len(train_ids):,} characters, validation {len(val_i
 print(f"vocabulary (training + validation parts, plus UNKNOWN): {vocab_size} symbols: {''.join(vocab)!r}")
 print(f"test characters outside that vocabulary (read as UNKNOWN): {test_unknown}")
 sample_line = next((line for line in train_text.splitlines() if len(line.strip()) >= 20), train_text[:40]).strip()[:32]
-sample_ids = text_utils.encode(sample_line, mapping)
+sample_ids = corpus.encode(sample_line, mapping)
 print(f"the mapping for a sample line {sample_line!r}:")
 print("  " + "  ".join(f"{ch!r}->{i}" for ch, i in zip(sample_line, sample_ids)))
 print(f"  encoded: {sample_ids.tolist()}")
-print(f"  decoded back: {text_utils.decode(sample_ids, vocab)!r}")
+print(f"  decoded back: {corpus.decode(sample_ids, vocab)!r}")
 
 # %% Step 3: cut sequences, and fit the n-gram baselines (their k chosen on validation)
 # Every training sequence is seq_len characters, and its labels are the same characters
@@ -141,17 +148,17 @@ print(f"  decoded back: {text_utils.decode(sample_ids, vocab)!r}")
 # same window. Longer windows reach further, but each gradient step then stores and
 # back-propagates through more time steps.
 stride = max(1, args.seq_len // 8)
-X_train, y_train = text_utils.make_sequences(train_ids, args.seq_len, stride)
-X_val, y_val = text_utils.make_sequences(val_ids, args.seq_len, args.seq_len)
-X_test, y_test = text_utils.make_sequences(test_ids, args.seq_len, args.seq_len)
+X_train, y_train = corpus.make_sequences(train_ids, args.seq_len, stride)
+X_val, y_val = corpus.make_sequences(val_ids, args.seq_len, args.seq_len)
+X_test, y_test = corpus.make_sequences(test_ids, args.seq_len, args.seq_len)
 
 print(f"\n[3] train: X {X_train.shape}, y {y_train.shape} = (sequences, seq_len), a new one every {stride} characters")
 print(f"val:   X {X_val.shape}, y {y_val.shape}, not overlapping (scores {y_val.size:,} characters)")
 print(f"test:  X {X_test.shape}, y {y_test.shape}, not overlapping (scores {y_test.size:,} characters, at the end of step 5)")
 print("one sequence and its labels (the same text shifted by one character):")
 shown = min(args.seq_len, 70)  # a long --seq-len would flood the terminal
-print(f"  X[0] = {text_utils.decode(X_train[0, :shown], vocab)!r}{' ...' if shown < args.seq_len else ''}")
-print(f"  y[0] = {text_utils.decode(y_train[0, :shown], vocab)!r}{' ...' if shown < args.seq_len else ''}")
+print(f"  X[0] = {corpus.decode(X_train[0, :shown], vocab)!r}{' ...' if shown < args.seq_len else ''}")
+print(f"  y[0] = {corpus.decode(y_train[0, :shown], vocab)!r}{' ...' if shown < args.seq_len else ''}")
 print(f"truncated BPTT: each window starts from a zero state, so gradients reach back at most {args.seq_len} characters")
 
 # The baselines: an n-gram model predicts the next character by counting what followed
@@ -169,7 +176,7 @@ assert np.array_equal(val_targets, y_val.ravel()) and np.array_equal(test_target
 NGRAMS = [("unigram", 1, "unigram"), ("bigram", 2, "bigram"), ("trigram", 3, "trigram"), ("fourgram", 4, "4-gram")]
 baselines, labels = {}, {}  # metrics.json key -> scores; key -> printed name
 for key, n, label in NGRAMS:
-    k, val_bits = text_utils.best_add_k(train_ids, val_targets, n, vocab_size=vocab_size, context=encoded[: val_start + 1])
+    k, val_bits = ngrams.best_add_k(train_ids, val_targets, n, vocab_size=vocab_size, context=encoded[: val_start + 1])
     baselines[key], labels[key] = {"k": k, "val_bits_per_char": val_bits}, label
 best_ngram = min(baselines, key=lambda key: baselines[key]["val_bits_per_char"])  # chosen on validation
 print("n-gram baselines on the validation part: " + ", ".join(
@@ -205,7 +212,7 @@ model.summary()
 embedding_layer, rnn_layer, dense_layer = model.layers
 print("Parameters, layer by layer:")
 print(f"  Embedding: {vocab_size} characters · {EMBEDDING_DIM} numbers = {vocab_size * EMBEDDING_DIM}  (Keras counts {embedding_layer.count_params()})")
-print(f"  {cells.param_formula('SimpleRNN', args.units, EMBEDDING_DIM)}  (Keras counts {rnn_layer.count_params()})")
+print(f"  {parameters.param_formula('SimpleRNN', args.units, EMBEDDING_DIM)}  (Keras counts {rnn_layer.count_params()})")
 print(f"     = W (input->state, {EMBEDDING_DIM}·{args.units}) + U (state->state, {args.units}·{args.units}) + b ({args.units})")
 print(f"  Dense: {args.units}·{vocab_size}+{vocab_size} = {args.units * vocab_size + vocab_size}  (Keras counts {dense_layer.count_params()})")
 print(f"  total {model.count_params():,}")
@@ -228,8 +235,8 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=args.learning_rate, 
 early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=1, restore_best_weights=True)
 print_epoch = keras.callbacks.LambdaCallback(
     on_epoch_end=lambda epoch, logs: print(
-        f"epoch {epoch + 1}/{args.epochs}: loss {logs['loss']:.4f} nats = {text_utils.bits_per_char(logs['loss']):.3f} bits/char (training), "
-        f"val_loss {logs['val_loss']:.4f} nats = {text_utils.bits_per_char(logs['val_loss']):.3f} bits/char (validation)"
+        f"epoch {epoch + 1}/{args.epochs}: loss {logs['loss']:.4f} nats = {ngrams.bits_per_char(logs['loss']):.3f} bits/char (training), "
+        f"val_loss {logs['val_loss']:.4f} nats = {ngrams.bits_per_char(logs['val_loss']):.3f} bits/char (validation)"
     )
 )
 print(f"\n[5] training: {len(X_train):,} windows of {args.seq_len} characters, batches of {args.batch_size}, "
@@ -244,12 +251,12 @@ history = model.fit(
     verbose=0,  # print_epoch prints one line per epoch, in nats and in bits
 )
 fit_seconds = time.perf_counter() - fit_started
-val_bits_per_epoch = text_utils.bits_per_char(history.history["val_loss"])
+val_bits_per_epoch = ngrams.bits_per_char(history.history["val_loss"])
 best_epoch = int(np.argmin(val_bits_per_epoch)) + 1
 epochs_run = len(val_bits_per_epoch)
 # The restored (best) weights, scored on every validation sequence, and their fingerprint:
 # the same data before the test part gives the same weights, whatever the test part holds.
-model_val_bits = text_utils.bits_per_char(model.evaluate(X_val, y_val, batch_size=256, verbose=0))
+model_val_bits = ngrams.bits_per_char(model.evaluate(X_val, y_val, batch_size=256, verbose=0))
 weights_sha256 = hashlib.sha256(b"".join(np.ascontiguousarray(w).tobytes() for w in model.get_weights())).hexdigest()
 stopped = "stopped early" if epochs_run < args.epochs else "ran every epoch"
 print(f"fit: {fit_seconds:.1f} s, {epochs_run} epochs ({stopped}); kept the best epoch on validation, {best_epoch}: "
@@ -293,9 +300,9 @@ if args.validation_only:
 # n-gram with its chosen k, on the same test characters. The first characters of each
 # window are predicted with little context (the state starts at zero), while the n-grams
 # always see the true preceding characters: a small handicap for the network.
-model_bits = text_utils.bits_per_char(model.evaluate(X_test, y_test, batch_size=256, verbose=0))
+model_bits = ngrams.bits_per_char(model.evaluate(X_test, y_test, batch_size=256, verbose=0))
 for key, n, label in NGRAMS:
-    baselines[key]["bits_per_char"] = text_utils.ngram_bits_per_char(
+    baselines[key]["bits_per_char"] = ngrams.ngram_bits_per_char(
         train_ids, test_targets, n, k=baselines[key]["k"], vocab_size=vocab_size, context=encoded[: test_start + 1]
     )
 
@@ -324,7 +331,7 @@ metrics.write_metrics(out_dir / "metrics.json", run_metrics)
 # then draw the baselines the network has to get under.
 show = not args.no_show
 history_in_bits = SimpleNamespace(
-    history={name: text_utils.bits_per_char(history.history[name]).tolist() for name in ("loss", "val_loss")},
+    history={name: ngrams.bits_per_char(history.history[name]).tolist() for name in ("loss", "val_loss")},
     model=SimpleNamespace(loss="bits per character"),
 )
 figure = plotting.plot_loss(history_in_bits, "SimpleRNN: cross-entropy per epoch")
@@ -349,8 +356,8 @@ print(f"\n[6] loss.png: training and validation bits/char per epoch, with the bi
 # cannot read it: prepare_prompt turns curly quotes and dashes into plain ones when those
 # are known, drops any other unknown character (we print which), and if nothing is left
 # starts from the first character of the text.
-prompt_ids, dropped = text_utils.prepare_prompt(args.prompt, mapping, fallback=text[:1])
-prompt = text_utils.decode(prompt_ids, vocab)
+prompt_ids, dropped = generation.prepare_prompt(args.prompt, mapping, fallback=text[:1])
+prompt = corpus.decode(prompt_ids, vocab)
 print(f"\n[7] prompt {prompt!r}")
 if dropped:
     # ascii() and the Unicode name print safely in any terminal, whatever its encoding.
@@ -364,21 +371,21 @@ if dropped:
 # that in NumPy with the trained weights (put a breakpoint inside it to watch h_t change).
 # All temperatures run together, one row of a batch each. The state starts at zero, as
 # in training, and reads the prompt first.
-weights = text_utils.char_model_weights(model)  # embedding, W, U, b, Dense V and c, as NumPy arrays
+weights = generation.char_model_weights(model)  # embedding, W, U, b, Dense V and c, as NumPy arrays
 rng = np.random.default_rng(args.seed)  # the draws are repeatable too
 temperatures = args.temperature
 contexts = [list(prompt_ids) for _ in temperatures]
 hidden_state = np.zeros((len(temperatures), args.units), dtype=np.float32)
 for char_id in prompt_ids:
-    probabilities, hidden_state = text_utils.char_model_step(np.full(len(temperatures), char_id), hidden_state, weights)
+    probabilities, hidden_state = generation.char_model_step(np.full(len(temperatures), char_id), hidden_state, weights)
 for _ in range(args.length):
     probabilities[:, unknown_id] = 0.0  # never write the UNKNOWN symbol itself
-    next_ids = [text_utils.sample_next(probabilities[row], temperature, rng) for row, temperature in enumerate(temperatures)]
+    next_ids = [generation.sample_next(probabilities[row], temperature, rng) for row, temperature in enumerate(temperatures)]
     for context, char_id in zip(contexts, next_ids):
         context.append(char_id)
-    probabilities, hidden_state = text_utils.char_model_step(np.array(next_ids), hidden_state, weights)
+    probabilities, hidden_state = generation.char_model_step(np.array(next_ids), hidden_state, weights)
 
-samples = {temperature: text_utils.decode(context, vocab) for temperature, context in zip(temperatures, contexts)}
+samples = {temperature: corpus.decode(context, vocab) for temperature, context in zip(temperatures, contexts)}
 report = [f"prompt: {prompt!r} (typed: {args.prompt!r}; dropped: {', '.join(map(ascii, dropped)) or 'none'})"]
 for temperature, sample in samples.items():
     report += ["", f"--- temperature {temperature:g} ---", sample]
@@ -403,7 +410,7 @@ carried = np.empty((steps, vocab_size))
 started = time.perf_counter()
 state = np.zeros(args.units, dtype=np.float32)
 for t, char_id in enumerate(context):
-    carried[t], state = text_utils.char_model_step(char_id, state, weights)
+    carried[t], state = generation.char_model_step(char_id, state, weights)
 carried_ms = 1000 * (time.perf_counter() - started) / steps
 whole_text = model.predict_on_batch(context[np.newaxis])[0]  # Keras reads all the characters at once
 
@@ -412,7 +419,7 @@ started = time.perf_counter()
 for t in range(steps):
     state = np.zeros(args.units, dtype=np.float32)
     for char_id in context[max(0, t + 1 - args.seq_len) : t + 1]:
-        reread[t], state = text_utils.char_model_step(char_id, state, weights)
+        reread[t], state = generation.char_model_step(char_id, state, weights)
 reread_ms = 1000 * (time.perf_counter() - started) / steps
 carry_gap = float(np.abs(carried - whole_text).max())
 within = min(steps, args.seq_len)
@@ -444,8 +451,8 @@ metrics.write_metrics(out_dir / "metrics.json", run_metrics)
 # once, then runs the graph), so a breakpoint in Keras's code is never hit while they run.
 # Inside that graph the SimpleRNN is a loop over the time steps (a tf.while_loop, see
 # keras/src/backend/tensorflow/rnn.py), not Python a debugger can step through.
-# utils.cells.run_cell redoes the same arithmetic in NumPy, one character at a time.
-# To watch it: put a breakpoint in utils/cells.py, inside simple_rnn_step, on the line
+# utils.recurrent.cells.run_cell redoes the same arithmetic in NumPy, one character at a time.
+# To watch it: put a breakpoint in utils/recurrent/cells.py, inside simple_rnn_step, on the line
 #     hidden_state = activation(from_input + from_memory)
 # and step: from_input is what the current character says, from_memory what the
 # previous state remembers, and hidden_state the new memory (one value per unit).
@@ -464,16 +471,16 @@ busiest = np.argsort(trace["hidden_state"].std(axis=0))[::-1]
 look_chars = [vocab[i] for i in look_ids]
 plotted_steps = min(len(look_ids), 48)
 print(f"\n[8] the hidden state, character by character, for the validation sequence "
-      f"{text_utils.decode(look_ids[:70], vocab)!r}{' ...' if len(look_ids) > 70 else ''}")
+      f"{corpus.decode(look_ids[:70], vocab)!r}{' ...' if len(look_ids) > 70 else ''}")
 print(f"NumPy mirror vs Keras layer: largest difference {gap:.1e} (float rounding only)")
-print(cells.format_gate_table(
+print(gate_views.format_gate_table(
     trace, "hidden_state", units=sorted(busiest[:3].tolist()),
     step_labels=[f"{t} {ch!r}" for t, ch in enumerate(look_chars)], step_header="t, character",
     max_rows=24, more_text=f"... {{n}} more characters (gates.png draws the first {plotted_steps})",
 ))
 # Each value lies in (-1, 1) (tanh). A unit that flips at every space, or stays high inside
 # a word, has learned something about the text's structure; most units mix several things.
-figure = cells.gates_figure(
+figure = gate_views.gates_figure(
     {"hidden_state": trace["hidden_state"][:plotted_steps]}, units=sorted(busiest[:8].tolist()),
     title=f"SimpleRNN hidden state, the {len(busiest[:8])} busiest of {args.units} units",
 )

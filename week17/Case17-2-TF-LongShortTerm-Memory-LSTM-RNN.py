@@ -42,10 +42,27 @@ import time
 import numpy as np
 import pandas as pd
 
-from utils import baselines, cells, cli, frequency, metrics, paths, plotting, sarima, transforms, windows
-from utils.data import dates_after, fill_gaps, load_series
-from utils.errors import exit_cleanly_on_bad_input
-from utils.runtime import backend_name, hide_tensorflow_startup_messages, set_seed
+from utils.forecasting import (
+    baselines,
+    metrics,
+    sarima,
+    scaling,
+    timeline,
+    transforms,
+    windows,
+)
+from utils.loading import step_words
+from utils.loading.calendar import dates_after, fill_gaps
+from utils.loading.series import load_series
+from utils.plumbing import cli, paths
+from utils.plumbing.errors import exit_cleanly_on_bad_input
+from utils.plumbing.runtime import (
+    backend_name,
+    hide_tensorflow_startup_messages,
+    set_seed,
+)
+from utils.recurrent import cells, parameters
+from utils.showing import gate_views, plotting, tables
 
 exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2, not a traceback
 
@@ -79,7 +96,7 @@ if filled_dates:
 values = series.to_numpy()  # float64, in real units (pounds per cow)
 unit = "pounds per cow" if shipped_data else args.value_col  # a student's column name is the best unit we know
 # The dates say what one step is (a month, a week, a day...) and how long a season is.
-words = frequency.describe_steps(series.index, args.season)
+words = step_words.describe_steps(series.index, args.season)
 season = words.season
 
 print(f"\n[1] {len(series)} values of {args.value_col!r} from {words.date(series.index[0])} to {words.date(series.index[-1])}, one per {words.step}")
@@ -99,16 +116,16 @@ print(f"Note: {words.note}")
 # The test period is the course's: the last 20 % of the windows it cut with its 12-step
 # window (32 of 168 months for the milk). It is fixed by the data, so --window 6 or 24
 # forecasts exactly the same test steps and the scores stay comparable.
-n_test = windows.fixed_test_size(len(values), course_window=12)
-n_validation = windows.validation_size(len(values) - n_test, season)  # whole seasons: each month counts equally
-periods = windows.three_periods(len(values), n_test, n_validation)
+n_test = timeline.fixed_test_size(len(values), course_window=12)
+n_validation = timeline.validation_size(len(values) - n_test, season)  # whole seasons: each month counts equally
+periods = timeline.three_periods(len(values), n_test, n_validation)
 dates = series.index
 print("\n[2] three periods, in time order:")
-print(windows.describe_periods(periods, dates, words))
+print(tables.describe_periods(periods, dates, words))
 
 # The question the network answers. The course scales the raw values and asks for the next
 # value: the network must then learn the trend and the cycle from ~100 examples. Instead it
-# can predict a difference (utils/transforms.py); predicting 0 then gives a simple baseline:
+# can predict a difference (utils/forecasting/transforms.py); predicting 0 then gives a simple baseline:
 #   diff:          change from the step before       0 -> naive (the last value);
 #   seasonal:      change from one season ago        0 -> seasonal naive;
 #   seasonal-diff: this step's change minus the same step's change a season ago
@@ -144,10 +161,10 @@ inputs, targets = transforms.inputs_and_targets(values, target, season)
 # Scalers are fitted on the training steps only: a scaler fitted on all data has seen the test.
 first_input, first_target = transforms.first_defined(target, season)
 train_steps = periods.training()
-input_scaler = windows.fit_scaler(inputs[train_steps], feature_range=(-1, 1))
-target_scaler = windows.fit_scaler(targets[train_steps], feature_range=(-1, 1))
-scaled_inputs = windows.scale(input_scaler, inputs)
-scaled_targets = windows.scale(target_scaler, targets)
+input_scaler = scaling.fit_scaler(inputs[train_steps], feature_range=(-1, 1))
+target_scaler = scaling.fit_scaler(targets[train_steps], feature_range=(-1, 1))
+scaled_inputs = scaling.scale(input_scaler, inputs)
+scaled_targets = scaling.scale(target_scaler, targets)
 print(f"input scaler:  {input_scaler.data_min_[0]:.2f} .. {input_scaler.data_max_[0]:.2f} {unit}  ->  -1 .. 1 (fitted on the training period only)")
 print(f"target scaler: {target_scaler.data_min_[0]:.2f} .. {target_scaler.data_max_[0]:.2f} {unit}  ->  -1 .. 1")
 
@@ -196,7 +213,7 @@ model = keras.Sequential(
 model.summary()
 lstm_layer = model.layers[0]
 print("LSTM parameters, by the formula 4 x (units x (units + features) + units): 3 gates and a candidate, each with its own weights:")
-print("  " + cells.param_formula("LSTM", args.units, X.shape[2]), f"(Keras counts {lstm_layer.count_params()})")
+print("  " + parameters.param_formula("LSTM", args.units, X.shape[2]), f"(Keras counts {lstm_layer.count_params()})")
 # The gates of the untrained cell on the window Step 8 looks at: what training changes is
 # the difference between these and the trained gates.
 gate_window, gate_position = X_test[-1], split.test_positions[-1]
@@ -231,7 +248,7 @@ weights_sha256 = hashlib.sha256(b"".join(np.asarray(w, dtype="float32").tobytes(
 
 def lstm_forecast(X_period, period_positions):
     """The LSTM's forecasts of some windows, in real units."""
-    predicted_targets = windows.unscale(target_scaler, model.predict(X_period, verbose=0)[:, 0])
+    predicted_targets = scaling.unscale(target_scaler, model.predict(X_period, verbose=0)[:, 0])
     return transforms.to_levels(predicted_targets, values, period_positions, target, season)
 
 
@@ -250,7 +267,7 @@ validation_scores = {name: metrics.score(values[val_positions], f) for name, f i
 best_baseline = metrics.best_by_rmse(validation_scores)
 validation_scores["LSTM"] = metrics.score(values[val_positions], lstm_forecast(X_val, val_positions))
 print(f"validation period ({words.count(len(val_positions))}; used for choosing, so the LSTM's score here is optimistic):")
-print(metrics.results_table(validation_scores, unit))
+print(tables.results_table(validation_scores, unit))
 print(f"the best simple baseline on validation: {best_baseline}")
 
 # SARIMA(0,1,1)(0,1,1,season): the classical model, fitted on training + validation (two
@@ -268,7 +285,7 @@ if sarima_result["forecasts"] is not None:
     forecasts["SARIMA(0,1,1)(0,1,1)"] = sarima_result["forecasts"]
 scores = {name: metrics.score(actual, forecast) for name, forecast in forecasts.items()}
 print(f"test period ({words.count(len(actual))} from {words.date(dates[test_positions[0]])}), scored once:")
-print(metrics.results_table(scores, unit))
+print(tables.results_table(scores, unit))
 verdict = metrics.verdict("LSTM", scores["LSTM"]["rmse"], best_baseline, scores[best_baseline]["rmse"], unit)
 
 model.save(out_dir / "model.keras")
@@ -335,8 +352,8 @@ for _ in range(horizon):
     step = len(extended)
     known = np.array(extended + [np.nan])  # the value at `step` is what we want
     step_inputs, _ = transforms.inputs_and_targets(known, target, season)
-    window_in = windows.scale(input_scaler, step_inputs[step - args.window:step]).reshape(1, args.window, 1)
-    step_target = windows.unscale(target_scaler, model.predict(window_in, verbose=0)[:, 0])
+    window_in = scaling.scale(input_scaler, step_inputs[step - args.window:step]).reshape(1, args.window, 1)
+    step_target = scaling.unscale(target_scaler, model.predict(window_in, verbose=0)[:, 0])
     extended.append(float(transforms.to_levels(step_target, known, [step], target, season)[0]))
 future_values = np.array(extended[len(values):])
 future_dates = dates_after(series.index, horizon)
@@ -350,8 +367,8 @@ plotting.save_figure(plotting.plot_future(series, future_dates, future_values, u
 # `fit` and `predict` run a compiled TensorFlow graph, so a breakpoint never stops inside a
 # gate. (On a CPU Keras 3 runs the LSTM as a generic loop over time steps inside that graph;
 # the fused cuDNN kernel is used only on a GPU: see `cudnn_ok` in keras/src/backend/tensorflow/rnn.py.)
-# utils/cells.py replays the layer in NumPy with the layer's own weights, one step at a time.
-# To watch it: put a breakpoint in utils/cells.py inside `lstm_step`, on the `cell_state = ...`
+# utils/recurrent/cells.py replays the layer in NumPy with the layer's own weights, one step at a time.
+# To watch it: put a breakpoint in utils/recurrent/cells.py inside `lstm_step`, on the `cell_state = ...`
 # line (all gates exist there), and step through this cell: each stop is one step of the window below.
 #   forget_gate near 1: keep the cell's memory;  input_gate: how much of the new candidate to write;
 #   output_gate: how much of the memory to show as the hidden state.
@@ -361,7 +378,7 @@ window_dates = [words.date(d) for d in dates[gate_position - args.window:gate_po
 print(f"\n[8] the LSTM cell on the {words.count(args.window)} before {words.date(dates[gate_position])} (NumPy replay; "
       f"last hidden state differs from Keras by {np.abs(trace['hidden_state'][-1] - keras_hidden).max():.1e})")
 for gate in ("forget_gate", "input_gate", "output_gate"):
-    print(cells.format_gate_table(trace, gate, units=3, step_labels=window_dates, step_header=words.step,
+    print(gate_views.format_gate_table(trace, gate, units=3, step_labels=window_dates, step_header=words.step,
                                   max_rows=12, more_text=f"... {{n}} more {words.steps} in gates.png"))
 # What training changed: each gate, averaged over the window and every unit, before and after.
 changes = {}
@@ -381,7 +398,7 @@ else:
                "columns of gates.png to see which units learnt to keep or to write.")
 print(caption)
 plotting.save_figure(
-    cells.gates_figure(trace, units=8, trace_before=trace_before, step_labels=window_dates, xlabel=words.step,
+    gate_views.gates_figure(trace, units=8, trace_before=trace_before, step_labels=window_dates, xlabel=words.step,
                        title=f"LSTM gates on one test window, before and after training (rows: units, columns: {words.steps})"),
     out_dir / "gates.png", show,
 )

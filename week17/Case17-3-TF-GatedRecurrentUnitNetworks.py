@@ -44,12 +44,21 @@ import time
 import numpy as np
 import pandas as pd
 
-from utils import baselines, cells, cli, frequency, metrics, paths, plotting, transforms, windows
-from utils.data import dates_after, fill_gaps, load_series, step_kind
-from utils.errors import BadInputError, exit_cleanly_on_bad_input
-from utils.features import day_of_year_features
-from utils.linear import ridge_on_validation
-from utils.runtime import backend_name, hide_tensorflow_startup_messages, set_seed
+from utils.forecasting import baselines, metrics, scaling, timeline, transforms, windows
+from utils.forecasting.features import day_of_year_features
+from utils.forecasting.ridge import ridge_on_validation
+from utils.loading import step_words
+from utils.loading.calendar import dates_after, fill_gaps, step_kind
+from utils.loading.series import load_series
+from utils.plumbing import cli, paths
+from utils.plumbing.errors import BadInputError, exit_cleanly_on_bad_input
+from utils.plumbing.runtime import (
+    backend_name,
+    hide_tensorflow_startup_messages,
+    set_seed,
+)
+from utils.recurrent import cells, parameters
+from utils.showing import gate_views, plotting, tables
 
 exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2, not a traceback
 
@@ -97,7 +106,7 @@ dates = series.index
 # The shipped data is a temperature in °C; for a student's series the column's name is the best unit we know.
 unit = "°C" if shipped_data else args.value_col
 quantity = "minimum temperature" if shipped_data else args.value_col
-words = frequency.describe_steps(dates, args.season)  # what one step is called, and the season
+words = step_words.describe_steps(dates, args.season)  # what one step is called, and the season
 season = words.season
 
 print(f"\n[1] {len(series)} values of {args.value_col!r} from {words.date(dates[0])} to {words.date(dates[-1])}, one per {words.step}")
@@ -123,11 +132,11 @@ plotting.save_figure(plotting.plot_series_and_cycle(series, unit, f"{quantity}, 
 #               and, offline in benchmarks/choose_gru.py, every default of this script;
 #   test:       the course's last 20 % of the days (731 of 3652, 1988-12-31 to 1990-12-31),
 #               fixed by the data whatever --window is, and scored once, at the very end.
-n_test = windows.fixed_test_size(len(values))
-n_validation = windows.validation_size(len(values) - n_test, season)  # whole seasons when one fits: a year here
-periods = windows.three_periods(len(values), n_test, n_validation)
+n_test = timeline.fixed_test_size(len(values))
+n_validation = timeline.validation_size(len(values) - n_test, season)  # whole seasons when one fits: a year here
+periods = timeline.three_periods(len(values), n_test, n_validation)
 print("\n[2] three periods, in time order:")
-print(windows.describe_periods(periods, dates, words, training_use="weights and scaler are fitted here"))
+print(tables.describe_periods(periods, dates, words, training_use="weights and scaler are fitted here"))
 # "The same day last year" needs a season of history before the first day it forecasts.
 if periods.first_validation < season:
     raise BadInputError(
@@ -137,12 +146,12 @@ if periods.first_validation < season:
     )
 
 # The inputs per day. Besides the value, each day gets its day of the year as a point on a
-# circle, sin and cos (utils/features.py). Why: the window shows only a week, and a week of
+# circle, sin and cos (utils/forecasting/features.py). Why: the window shows only a week, and a week of
 # 12 °C nights looks the same in April (the nights are getting colder) and in October
 # (warmer). The date tells the GRU which way the yearly cycle is heading and where its average
 # lies. sin and cos (not the day number 1..365) because 31 December and 1 January are
 # neighbours: on the circle they are, as numbers they are 364 apart. Both lie in -1..1 already.
-# The question the GRU answers (utils/transforms.py):
+# The question the GRU answers (utils/forecasting/transforms.py):
 #   raw:      tomorrow's value itself, from the last values;
 #   diff:     the change from today, from the last changes; 0 -> persistence;
 #   seasonal: the change from a season ago, from the last such changes; 0 -> seasonal naive.
@@ -163,10 +172,10 @@ def build_inputs(target):
     inputs, targets = transforms.inputs_and_targets(values, target, season)
     # Scalers are fitted on the training period only: a scaler fitted on all data has seen the test.
     # -1..1 rather than 0..1, centred like the sin/cos inputs and like the GRU's tanh.
-    input_scaler = windows.fit_scaler(inputs[training_steps], feature_range=(-1, 1))
-    target_scaler = windows.fit_scaler(targets[training_steps], feature_range=(-1, 1))
-    scaled = np.column_stack([windows.scale(input_scaler, inputs), season_features])
-    return scaled, windows.scale(target_scaler, targets), input_scaler, target_scaler
+    input_scaler = scaling.fit_scaler(inputs[training_steps], feature_range=(-1, 1))
+    target_scaler = scaling.fit_scaler(targets[training_steps], feature_range=(-1, 1))
+    scaled = np.column_stack([scaling.scale(input_scaler, inputs), season_features])
+    return scaled, scaling.scale(target_scaler, targets), input_scaler, target_scaler
 
 
 windows.check_window_fits(args.window, periods, steps=words.steps)  # one clear line if even 'raw' has too few training windows
@@ -180,7 +189,7 @@ if target == "auto":
         c_X, c_y, c_positions = windows.make_windows(c_inputs, c_targets, args.window)
         c_split = windows.split_three(c_X, c_y, c_positions, periods)
         c_ridge = ridge_on_validation(c_split.X_train, c_split.y_train, c_split.X_val, c_split.y_val)
-        c_forecast = transforms.to_levels(windows.unscale(c_scaler, c_ridge.predict(c_split.X_val)), values,
+        c_forecast = transforms.to_levels(scaling.unscale(c_scaler, c_ridge.predict(c_split.X_val)), values,
                                           c_split.val_positions, candidate, season)
         candidate_scores[candidate] = metrics.rmse(values[c_split.val_positions], c_forecast)
         print(f"  {candidate:<9} {candidate_scores[candidate]:8.3f}")
@@ -251,7 +260,7 @@ gru_layer = model.layers[0]
 # reset_after=True, two bias vectors (one for the input part, one for the recurrent part).
 # An LSTM has 4 such blocks and one bias each: a GRU of the same size is about 25 % smaller.
 print("GRU parameters, by the formula 3 blocks x (units x (units + features) + 2 x units):")
-print("  " + cells.param_formula("GRU", args.units, X.shape[2]), f"(Keras counts {gru_layer.count_params()})")
+print("  " + parameters.param_formula("GRU", args.units, X.shape[2]), f"(Keras counts {gru_layer.count_params()})")
 # The gates of the untrained cell on the window Step 8 looks at: what training changes is the
 # difference between these and the trained gates.
 gate_window, gate_position = X_test[-1], split.test_positions[-1]
@@ -285,7 +294,7 @@ weights_sha256 = hashlib.sha256(b"".join(np.asarray(w, dtype="float32").tobytes(
 
 # The linear reference: a ridge regression (least squares with a penalty alpha on large
 # weights) on exactly the same inputs, each window flattened to window x 3 numbers, fitted on
-# the training windows. Its alpha is chosen on the validation windows (utils/linear.py). The
+# the training windows. Its alpha is chosen on the validation windows (utils/forecasting/ridge.py). The
 # GRU must beat this to earn its complexity.
 ridge = ridge_on_validation(X_train, y_train, X_val, y_val)
 print(f"ridge regression: alpha {ridge.alpha:g}, the lowest validation error of {len(ridge.validation_mse)} tried "
@@ -294,7 +303,7 @@ print(f"ridge regression: alpha {ridge.alpha:g}, the lowest validation error of 
 
 def to_real_units(scaled_predictions, period_positions):
     """Scaled predictions of the target on some days -> forecasts of the value, in real units."""
-    predicted_targets = windows.unscale(target_scaler, scaled_predictions)
+    predicted_targets = scaling.unscale(target_scaler, scaled_predictions)
     return transforms.to_levels(predicted_targets, values, period_positions, target, season)
 
 
@@ -314,7 +323,7 @@ best_baseline = metrics.best_by_rmse(validation_scores)
 validation_scores["GRU"] = metrics.score(values[val_positions], to_real_units(model.predict(X_val, verbose=0)[:, 0], val_positions))
 validation_scores["ridge (same inputs)"] = metrics.score(values[val_positions], to_real_units(ridge.predict(X_val), val_positions))
 print(f"validation period ({words.count(len(val_positions))}; used for choosing, so the GRU's and the ridge's scores here are optimistic):")
-print(metrics.results_table(validation_scores, unit))
+print(tables.results_table(validation_scores, unit))
 print(f"the best simple baseline on validation: {best_baseline}")
 
 # The test period, scored once.
@@ -324,7 +333,7 @@ predicted = to_real_units(model.predict(X_test, verbose=0)[:, 0], test_positions
 forecasts = {"GRU": predicted, **simple_baselines(test_positions), "ridge (same inputs)": to_real_units(ridge.predict(X_test), test_positions)}
 scores = {name: metrics.score(actual, forecast) for name, forecast in forecasts.items()}
 print(f"test period ({words.count(len(actual))} from {words.date(dates[test_positions[0]])}), scored once:")
-print(metrics.results_table(scores, unit))
+print(tables.results_table(scores, unit))
 # Persistence is hard to beat for the weather: tomorrow is usually much like today. "Same
 # day last year" knows the season but not this week's weather, and is far worse.
 verdict = metrics.verdict("GRU", scores["GRU"]["rmse"], best_baseline, scores[best_baseline]["rmse"], unit)
@@ -401,8 +410,8 @@ print(f"Predicted {quantity} for {words.date(next_date)}: {next_value:.1f}" + (f
 # `fit` and `predict` run a compiled TensorFlow graph, so a breakpoint never stops inside a
 # gate. (On a CPU Keras 3 runs the GRU as a generic loop over time steps inside that graph;
 # the fused cuDNN kernel is used only on a GPU: see `cudnn_ok` in keras/src/backend/tensorflow/rnn.py.)
-# utils/cells.py replays the layer in NumPy with the layer's own weights, one day at a time.
-# To watch it: put a breakpoint in utils/cells.py inside `gru_step`, on the `hidden_state = ...`
+# utils/recurrent/cells.py replays the layer in NumPy with the layer's own weights, one day at a time.
+# To watch it: put a breakpoint in utils/recurrent/cells.py inside `gru_step`, on the `hidden_state = ...`
 # line, and step through this cell: each stop is one day of the test window below, and the
 # Variables pane shows update_gate, reset_gate and candidate (one value per unit).
 #   new state = update_gate * old state + (1 - update_gate) * candidate (Keras's rule, as in Cho et al. 2014):
@@ -417,7 +426,7 @@ window_dates = [words.date(d) for d in dates[gate_position - args.window:gate_po
 print(f"\n[8] the GRU cell on the {words.count(args.window)} before {words.date(dates[gate_position])} (NumPy replay; "
       f"last hidden state differs from Keras by {np.abs(trace['hidden_state'][-1] - keras_hidden).max():.1e})")
 for gate in ("update_gate", "reset_gate"):
-    print(cells.format_gate_table(trace, gate, units=3, step_labels=window_dates, step_header=words.step,
+    print(gate_views.format_gate_table(trace, gate, units=3, step_labels=window_dates, step_header=words.step,
                                   max_rows=14, more_text=f"... {{n}} more {words.steps} in gates.png"))
 # What training changed: each gate, averaged over the window and every unit, before and after.
 changes = {}
@@ -435,7 +444,7 @@ else:
     print(f"Training moved the {moved} most ({changes[moved]:.3f} on average per unit and {words.step}): compare the two "
           f"columns of gates.png to see which units learnt to {meaning}.")
 plotting.save_figure(
-    cells.gates_figure(trace, units=8, trace_before=trace_before, step_labels=window_dates, xlabel=words.step,
+    gate_views.gates_figure(trace, units=8, trace_before=trace_before, step_labels=window_dates, xlabel=words.step,
                        title=f"GRU gates on one test window, before and after training (rows: units, columns: {words.steps})"),
     out_dir / "gates.png", show,
 )

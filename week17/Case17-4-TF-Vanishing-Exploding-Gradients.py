@@ -7,7 +7,7 @@ clipping fixes that. This case turns each claim into a number and a picture.
 The memory task: the adding problem (Hochreiter & Schmidhuber 1997), made up so that we know
 exactly where the answer is. Each step carries a random number in [0, 1) and a marker; exactly
 two steps are marked, one in the first half of the sequence and one in the second, and the
-target is the sum of the two marked numbers (utils/gradients.py, make_adding_task). There is
+target is the sum of the two marked numbers (utils/recurrent/gradients.py, make_adding_task). There is
 no shortcut: the network must notice the first marked number, carry it through the rest of
 the sequence, and add the second. Always predicting the mean, 1.0, scores an MSE of 1/6 = 0.167;
 remembering only the second number scores 1/12 = 0.083.
@@ -51,10 +51,16 @@ import time
 
 import numpy as np
 
-from utils import cells, cli, metrics, paths, plotting
-from utils import gradients as grads
-from utils.errors import BadInputError, exit_cleanly_on_bad_input
-from utils.runtime import backend_name, hide_tensorflow_startup_messages, set_seed
+from utils.forecasting import metrics
+from utils.plumbing import cli, paths
+from utils.plumbing.errors import BadInputError, exit_cleanly_on_bad_input
+from utils.plumbing.runtime import (
+    backend_name,
+    hide_tensorflow_startup_messages,
+    set_seed,
+)
+from utils.recurrent import cells, gradients, memory_tasks, parameters
+from utils.showing import gradient_plots, plotting
 
 exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2, not a traceback
 
@@ -107,18 +113,18 @@ rng = np.random.default_rng(args.seed)
 tasks = {}
 for T in lengths:
     tasks[T] = {
-        "train": grads.make_adding_task(args.samples, T, rng),
-        "val": grads.make_adding_task(n_val, T, rng),
-        "test": grads.make_adding_task(n_test, T, rng),
+        "train": memory_tasks.make_adding_task(args.samples, T, rng),
+        "val": memory_tasks.make_adding_task(n_val, T, rng),
+        "test": memory_tasks.make_adding_task(n_test, T, rng),
     }
-X_long, y_long = grads.make_adding_task(n_grad, args.timesteps, rng)  # fresh sequences for the gradients
+X_long, y_long = memory_tasks.make_adding_task(n_grad, args.timesteps, rng)  # fresh sequences for the gradients
 
 print(f"\n[1] lengths T = {lengths}; {args.samples} training, {n_val} validation and {n_test} test sequences each")
 X_train, y_train = tasks[lengths[0]]["train"]
 print(f"X {X_train.shape} = (sequences, time steps, features: number, marker);  y {y_train.shape}")
 print(f"one sequence (T={lengths[0]}):\n  numbers {np.round(X_train[0, :, 0], 2)}\n  markers {X_train[0, :, 1].astype(int)}")
 print(f"  target = {' + '.join(f'{v:.2f}' for v in X_train[0, X_train[0, :, 1] == 1, 0])} = {y_train[0]:.2f}")
-print(f"scores to beat (MSE): predicting the mean 1.0 = {grads.ADDING_MEAN_BASELINE_MSE:.3f}; "
+print(f"scores to beat (MSE): predicting the mean 1.0 = {memory_tasks.ADDING_MEAN_BASELINE_MSE:.3f}; "
       f"remembering only the second number = {1 / 12:.3f}")
 
 # %% Step 2: three cells, same units
@@ -136,7 +142,7 @@ def build_model(variant, timesteps):
     cell_name, gate_bias = VARIANTS[variant]
     options = {}
     if gate_bias is not None:
-        options["bias_initializer"] = grads.memory_gate_bias(cell_name, args.units, gate_bias)
+        options["bias_initializer"] = gradients.memory_gate_bias(cell_name, args.units, gate_bias)
         if cell_name == "LSTM":
             options["unit_forget_bias"] = False  # else Keras overwrites the forget bias with 1
     recurrent = getattr(keras.layers, cell_name)(args.units, **options)
@@ -153,7 +159,7 @@ def build_model(variant, timesteps):
 # The long models are measured fresh (Step 3), trained (Step 4), and measured again (Step 5).
 long_models = {variant: build_model(variant, args.timesteps) for variant in VARIANTS}
 for cell in ("SimpleRNN", "LSTM", "GRU"):
-    print(f"  {cells.param_formula(cell, args.units, 2):<32} (Keras counts {long_models[cell].layers[0].count_params()}; +{args.units + 1} for the Dense layer)")
+    print(f"  {parameters.param_formula(cell, args.units, 2):<32} (Keras counts {long_models[cell].layers[0].count_params()}; +{args.units + 1} for the Dense layer)")
 print(f"  'gates open': the LSTM's forget gate and the GRU's update gate start at sigmoid({args.gate_bias:g}) = "
       f"{1 / (1 + math.exp(-args.gate_bias)):.3f} (Keras's defaults: forget-gate bias 1, update-gate bias 0); same parameter counts")
 
@@ -165,7 +171,7 @@ print(f"  'gates open': the LSTM's forget gate and the GRU's update gate start a
 # above 1, it grows (it explodes). We measure the result directly: the loss's gradient
 # with respect to every input step, averaged over n_grad sequences.
 per_sample_mse = keras.losses.mean_squared_error  # the per-sample loss (the function, not the class)
-fresh_norms = {variant: grads.input_gradient_norms(model, X_long, y_long, per_sample_mse) for variant, model in long_models.items()}
+fresh_norms = {variant: gradients.input_gradient_norms(model, X_long, y_long, per_sample_mse) for variant, model in long_models.items()}
 
 
 def gradient_table(norms_by_cell, extra=None):
@@ -174,8 +180,8 @@ def gradient_table(norms_by_cell, extra=None):
     lines = [f"{'cell':<18}{'‖∂L/∂x_1‖':>12}{f'‖∂L/∂x_{mid + 1}‖':>13}{f'‖∂L/∂x_{args.timesteps}‖':>13}{'first/last':>12}"
              + (f"{'(fresh)':>12}" if extra else "")]
     for cell, norms in norms_by_cell.items():
-        row = f"{cell:<18}{norms[0]:>12.2e}{norms[mid]:>13.2e}{norms[-1]:>13.2e}{grads.gradient_ratio(norms):>12.1e}"
-        lines.append(row + (f"{grads.gradient_ratio(extra[cell]):>12.1e}" if extra else ""))
+        row = f"{cell:<18}{norms[0]:>12.2e}{norms[mid]:>13.2e}{norms[-1]:>13.2e}{gradients.gradient_ratio(norms):>12.1e}"
+        lines.append(row + (f"{gradients.gradient_ratio(extra[cell]):>12.1e}" if extra else ""))
     return "\n".join(lines)
 
 
@@ -184,7 +190,7 @@ def gradient_table(norms_by_cell, extra=None):
 # forget gates f_{t+1} ... f_T, unit by unit (no weight matrix, no tanh'). The GRU's state is
 # h_t = z_t * h_{t-1} + (1 - z_t) * candidate_t: along that path the factor per step is the
 # update gate z_t. keep_gate_path multiplies the gates read from the NumPy mirror of the cell
-# (utils/cells.py) on one sequence; tests/test_gradients.py checks the LSTM's product against
+# (utils/recurrent/cells.py) on one sequence; tests/test_gradients.py checks the LSTM's product against
 # tf.GradientTape. This path is only part of ‖∂L/∂x_1‖: the gradient also flows through the
 # hidden state and the gates, and enters x_1 through the input weights, so the two columns
 # below need not agree.
@@ -195,7 +201,7 @@ def gate_path_summary(model, cell_name, sequence):
     """
     gate = "forget_gate" if cell_name == "LSTM" else "update_gate"
     trace = cells.run_cell(model.layers[0], sequence)
-    path = grads.keep_gate_path(trace, gate)[0]  # from step 1 to step T: the product over steps 2..T
+    path = gradients.keep_gate_path(trace, gate)[0]  # from step 1 to step T: the product over steps 2..T
     log_path = np.log10(np.maximum(path, np.finfo(np.float64).tiny))  # a product of exactly 0 shows as 1e-308
     return {"gate": gate, "mean_gate": float(trace[gate].mean()), "log10_product_median": float(np.median(log_path)),
             "log10_product_best": float(log_path.max())}
@@ -207,7 +213,7 @@ def path_table(summaries, norms_by_cell):
              f"{'':<18}{'':>11}{'':>7}{'median unit':>14}{'best unit':>12}"]
     for variant, s in summaries.items():
         lines.append(f"{variant:<18}{s['gate']:>11}{s['mean_gate']:>7.3f}{10 ** s['log10_product_median']:>14.1e}{10 ** s['log10_product_best']:>12.1e}"
-                     f"{grads.gradient_ratio(norms_by_cell[variant]):>22.1e}")
+                     f"{gradients.gradient_ratio(norms_by_cell[variant]):>22.1e}")
     return "\n".join(lines)
 
 
@@ -216,7 +222,7 @@ sample = X_long[0]  # one sequence for the NumPy mirror
 fresh_paths = {v: gate_path_summary(long_models[v], VARIANTS[v][0], sample) for v in GATED}
 print(f"\n[3] fresh cells, T = {args.timesteps}: gradient of the loss with respect to each input step")
 print(gradient_table(fresh_norms))
-print(f"the gated cells' memory path on one sequence (the factor per step is the gate), beside the input-gradient ratio:")
+print("the gated cells' memory path on one sequence (the factor per step is the gate), beside the input-gradient ratio:")
 print(path_table(fresh_paths, fresh_norms))
 # Read the table: a fresh LSTM's forget gate sits near sigmoid(1) = 0.73, so its cell path keeps
 # about 0.73^(T-1) of step 1; a fresh GRU's update gate near sigmoid(0) = 0.5. With the gates
@@ -244,7 +250,7 @@ for T in lengths:
         # shuffling then depend only on --seed, not on which runs came before it.
         set_seed(args.seed)
         model = long_models[cell] if T == args.timesteps else build_model(cell, T)
-        stop = grads.stop_when_metric_reaches(model, SOLVED, "val_loss", below=True)
+        stop = memory_tasks.stop_when_metric_reaches(model, SOLVED, "val_loss", below=True)
         started = time.perf_counter()
         history = model.fit(X_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
                             validation_data=validation, callbacks=[stop], verbose=0)
@@ -269,7 +275,7 @@ print(f"{'baseline: mean':<18}" + "".join(f"{baseline_mse[T]:>9.4f}" for T in le
 # output, so its gradient at the early steps should no longer be tiny, and the units that carry
 # it should keep far more over 99 steps than at the start (compare the best unit's product with
 # Step 3's).
-trained_norms = {variant: grads.input_gradient_norms(long_models[variant], X_long, y_long, per_sample_mse) for variant in TRAINED}
+trained_norms = {variant: gradients.input_gradient_norms(long_models[variant], X_long, y_long, per_sample_mse) for variant in TRAINED}
 trained_paths = {v: gate_path_summary(long_models[v], VARIANTS[v][0], sample) for v in GATED if v in TRAINED}
 print(f"\n[5] after training, T = {args.timesteps} (last column: the same ratio when fresh)")
 print(gradient_table(trained_norms, extra=fresh_norms))
@@ -280,12 +286,12 @@ show = not args.no_show
 profiles = {variant: {"fresh": fresh_norms[variant], "after training": trained_norms.get(variant, np.full(args.timesteps, np.nan))}
             for variant in VARIANTS}
 plotting.save_figure(
-    grads.plot_gradient_norms(profiles, f"‖∂loss/∂x_t‖ over a {args.timesteps}-step sequence (dotted: gates open)"),
+    gradient_plots.plot_gradient_norms(profiles, f"‖∂loss/∂x_t‖ over a {args.timesteps}-step sequence (dotted: gates open)"),
     out_dir / "gradient_norms.png", show,
 )
 plotting.save_figure(
-    grads.plot_mse_by_length(lengths, {variant: [test_mse[variant][T] for T in lengths] for variant in TRAINED},
-                             baselines={"predict the mean": grads.ADDING_MEAN_BASELINE_MSE, "remember only the second number": 1 / 12},
+    gradient_plots.plot_mse_by_length(lengths, {variant: [test_mse[variant][T] for T in lengths] for variant in TRAINED},
+                             baselines={"predict the mean": memory_tasks.ADDING_MEAN_BASELINE_MSE, "remember only the second number": 1 / 12},
                              title=f"Adding problem: test MSE ({args.units} units, at most {args.epochs} epochs)"),
     out_dir / "memory.png", show,
 )
@@ -306,7 +312,7 @@ plotting.save_figure(
 EXPLODE_T, EXPLODE_GAIN, EXPLODE_LR, CLIPNORM = 15, 2.0, 0.01, 1.0
 explode_epochs = 3 if args.quick else 10
 explode_samples = 256 if args.quick else 1024
-X_explode, _ = grads.make_recall_task(explode_samples, EXPLODE_T, np.random.default_rng(args.seed))
+X_explode, _ = memory_tasks.make_recall_task(explode_samples, EXPLODE_T, np.random.default_rng(args.seed))
 y_explode = X_explode[:, 0, 0].copy()  # the value to recall
 mse = keras.losses.mean_squared_error
 
@@ -324,7 +330,7 @@ def exploding_run(clipnorm):
     )
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=EXPLODE_LR, clipnorm=clipnorm), loss="mse")
     start_loss = float(model.evaluate(X_explode, y_explode, verbose=0))
-    by_path = grads.weight_gradient_norms(model, X_explode[:32], y_explode[:32], mse)
+    by_path = gradients.weight_gradient_norms(model, X_explode[:32], y_explode[:32], mse)
     # Short names: 'SimpleRNN recurrent_kernel', 'Dense kernel', ...
     start_grads = {("SimpleRNN " if "simple_rnn" in path else "Dense ") + path.split("/")[-1]: norm for path, norm in by_path.items()}
     first_steps = []  # the loss Keras's progress bar shows (mean so far) after each step of epoch 1
@@ -348,10 +354,10 @@ print(f"  with clipnorm={CLIPNORM:g}: " + " ".join(f"{v:.3g}" for v in steps_cli
 print(f"{'epoch':>6}{'no clipping':>14}{f'clipnorm={CLIPNORM:g}':>14}   (epoch 0 = before training)")
 for epoch, (plain, clipped) in enumerate(zip(losses_plain, losses_clipped)):
     print(f"{epoch:>6}{plain:>14.4g}{clipped:>14.4g}")
-nan_epoch = grads.first_nan_epoch(losses_plain[1:])
+nan_epoch = memory_tasks.first_nan_epoch(losses_plain[1:])
 print(f"without clipping the loss is {'NaN or inf from epoch ' + str(nan_epoch) if nan_epoch else 'finite throughout'}; "
       f"with clipnorm it ends at {losses_clipped[-1]:.3g} (always predicting 0 scores 1.0)")
-fig = grads.plot_losses_with_nan(
+fig = gradient_plots.plot_losses_with_nan(
     {"no clipping": losses_plain, f"clipnorm={CLIPNORM:g}": losses_clipped},
     f"Exploding gradients: ReLU SimpleRNN, SGD lr {EXPLODE_LR}, recurrent weights {EXPLODE_GAIN:g} x orthogonal",
     reference=(1.0, "always predicting 0"),
@@ -368,7 +374,7 @@ def log10_summary(norms):
     """log10 of the first, middle and last step's gradient norm, and of first/last."""
     as_log = lambda value: None if value <= 0 or not np.isfinite(value) else math.log10(value)  # noqa: E731
     return {"log10_first": as_log(norms[0]), "log10_middle": as_log(norms[args.timesteps // 2]),
-            "log10_last": as_log(norms[-1]), "log10_ratio_first_last": as_log(grads.gradient_ratio(norms))}
+            "log10_last": as_log(norms[-1]), "log10_ratio_first_last": as_log(gradients.gradient_ratio(norms))}
 
 
 def finite_or_none(values):

@@ -8,7 +8,7 @@ and early stopping on the validation period, and several seeds, and the script r
 parameters, epochs trained, seconds per epoch, total fit seconds, and test RMSE as mean ± standard
 deviation, beside the tasks' baselines (the one to beat chosen on the validation period).
 
-  1. prepare both tasks exactly as their case scripts do (utils/datasets.py);
+  1. prepare both tasks exactly as their case scripts do (utils/forecasting/tasks.py);
   2. count each cell's parameters, by formula and by Keras;
   3. train every cell on every task with every seed (early stopping on validation), timing each epoch;
   4. print the table as markdown, and write it as CSV;
@@ -43,10 +43,17 @@ import time
 import numpy as np
 import pandas as pd
 
-from utils import cells, cli, metrics, paths, plotting
-from utils.datasets import milk_task, temperature_task
-from utils.errors import exit_cleanly_on_bad_input
-from utils.runtime import backend_name, hide_tensorflow_startup_messages, set_seed
+from utils.forecasting import metrics
+from utils.forecasting.tasks import milk_task, temperature_task
+from utils.plumbing import cli, paths
+from utils.plumbing.errors import exit_cleanly_on_bad_input
+from utils.plumbing.runtime import (
+    backend_name,
+    hide_tensorflow_startup_messages,
+    set_seed,
+)
+from utils.recurrent import parameters
+from utils.showing import plotting
 
 exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2, not a traceback
 
@@ -105,7 +112,7 @@ for settings in tasks:
     task, units = settings["data"], settings["units"]
     for cell_name in CELL_TYPES:
         layer = build_model(cell_name, units, task.X_train.shape[1:], 1e-3).layers[0]
-        print(f"  {task.name:>12}: {cells.param_formula(cell_name, units, task.X_train.shape[2]):<42} (Keras: {layer.count_params()})")
+        print(f"  {task.name:>12}: {parameters.param_formula(cell_name, units, task.X_train.shape[2]):<42} (Keras: {layer.count_params()})")
 # An LSTM has 4 weight blocks (3 gates + candidate), a GRU 3 (2 gates + candidate), a SimpleRNN 1.
 # How Keras runs them on this CPU: LSTM and GRU use a fused cuDNN kernel only on a GPU (Keras's
 # cudnn_ok checks for one); on a CPU every cell, the SimpleRNN included, runs a generic loop over

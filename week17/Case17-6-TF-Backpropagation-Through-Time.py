@@ -3,7 +3,7 @@
 The lecture says: to train a recurrent network, unfold it over the time steps and apply the
 chain rule backwards, one step at a time. Each step back multiplies the gradient by one
 Jacobian, ∂h_t/∂h_{t-1}; a long product of them vanishes or explodes. This case computes
-every one of those numbers with plain NumPy code you can step through (utils/bptt.py) and
+every one of those numbers with plain NumPy code you can step through (utils/recurrent/bptt.py) and
 checks each one against TensorFlow's automatic differentiation (tf.GradientTape).
 
 What this case teaches, step by step:
@@ -22,7 +22,7 @@ layers start with (Keras's initialisers, or the scaled recurrent weights of Step
 
 Run it:   python week17/Case17-6-TF-Backpropagation-Through-Time.py
 Flags:    --help lists them all.
-Debug it: put a breakpoint in utils/bptt.py inside simple_rnn_backward's loop (see the README,
+Debug it: put a breakpoint in utils/recurrent/bptt.py inside simple_rnn_backward's loop (see the README,
           "Backpropagation through time, by hand") and run this file: every stop is one time step,
           and dh_next is the gradient that has just arrived from the future.
 """
@@ -44,9 +44,16 @@ import time
 
 import numpy as np
 
-from utils import bptt, cli, metrics, paths, plotting
-from utils.errors import exit_cleanly_on_bad_input
-from utils.runtime import backend_name, hide_tensorflow_startup_messages, set_seed
+from utils.forecasting import metrics
+from utils.plumbing import cli, paths
+from utils.plumbing.errors import exit_cleanly_on_bad_input
+from utils.plumbing.runtime import (
+    backend_name,
+    hide_tensorflow_startup_messages,
+    set_seed,
+)
+from utils.recurrent import bptt, jacobians
+from utils.showing import plotting
 
 exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2, not a traceback
 
@@ -89,7 +96,7 @@ print(f"SimpleRNN: kernel W {rnn.cell.kernel.shape}, recurrent kernel U {rnn.cel
 # %% Step 2: the backward pass on this sequence, one step at a time
 # Loss = (prediction - target)². By hand: dL/dprediction = 2·(prediction - target), back
 # through the Dense layer to h_T, then bptt.simple_rnn_backward walks t = T-1 … 0.
-# Breakpoint: in utils/bptt.py, simple_rnn_backward, on the line that computes dpre.
+# Breakpoint: in utils/recurrent/bptt.py, simple_rnn_backward, on the line that computes dpre.
 states = bptt.hidden_states(rnn, x[np.newaxis])[0]  # (T, units), the NumPy forward pass
 dense_kernel, dense_bias = np.asarray(head.kernel), np.asarray(head.bias)
 prediction = float(states[-1] @ dense_kernel[:, 0] + dense_bias[0])
@@ -154,8 +161,8 @@ for label, scale in (("small", args.small_scale), ("large", args.large_scale)):
     layer.build((None, None, 1))
     kernel, _, bias = layer.get_weights()
     layer.set_weights([kernel, scale * orthogonal, bias])
-    step_jacobians = bptt.simple_rnn_step_jacobians(layer, x)  # (T, units, units)
-    products = bptt.products_back_from_the_end(step_jacobians)  # index k: ∂h_T/∂h_{T-k}
+    step_jacobians = jacobians.simple_rnn_step_jacobians(layer, x)  # (T, units, units)
+    products = jacobians.products_back_from_the_end(step_jacobians)  # index k: ∂h_T/∂h_{T-k}
     simple_norms[label] = np.array([np.linalg.norm(p, 2) for p in products])
     if tape_available:
         by_tape = tape_state_jacobians(layer, x)  # index t: ∂h_T/∂(the state step t starts from)
@@ -173,7 +180,7 @@ print("  with large weights it grows while the tanh is unsaturated; once states 
 # h_{t-1} = o·tanh(c_{t-1}) and the gates of step t. The full ∂c_T/∂c_t counts every path.
 lstm = keras.layers.LSTM(UNITS, dtype="float64")  # Keras's defaults: forget-gate bias 1, f ≈ 0.73
 lstm.build((None, None, 1))
-lstm_jac = bptt.lstm_state_jacobians(lstm, x)
+lstm_jac = jacobians.lstm_state_jacobians(lstm, x)
 forget_path = lstm_jac["forget_product"][::-1].max(axis=1)  # index k: the largest product over units
 full_cell = np.array([np.linalg.norm(j, 2) for j in lstm_jac["dcT_dc"][::-1]])  # index k: ‖∂c_T/∂c_{T-1-k}‖
 full_hidden = np.array([np.linalg.norm(j, 2) for j in lstm_jac["dhT_dh"][::-1]])

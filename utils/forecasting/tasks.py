@@ -12,10 +12,11 @@ from typing import Callable, Optional
 import numpy as np
 import pandas as pd
 
-from utils import baselines, transforms, windows
-from utils.data import fill_gaps, load_series
-from utils.features import day_of_year_features
-from utils.paths import data_file
+from utils.forecasting import baselines, scaling, timeline, transforms, windows
+from utils.forecasting.features import day_of_year_features
+from utils.loading.calendar import fill_gaps
+from utils.loading.series import load_series
+from utils.plumbing.paths import data_file
 
 
 @dataclass
@@ -59,17 +60,17 @@ def milk_task(window=MILK_SETTINGS["window"], target=MILK_SETTINGS["target"], se
     """
     series, _ = fill_gaps(load_series(csv or data_file("monthly_milk_production.csv"), date_col, value_col))
     values = series.to_numpy()
-    n_test = windows.fixed_test_size(len(values), course_window=12)
-    periods = windows.three_periods(len(values), n_test, windows.validation_size(len(values) - n_test, season))
+    n_test = timeline.fixed_test_size(len(values), course_window=12)
+    periods = timeline.three_periods(len(values), n_test, timeline.validation_size(len(values) - n_test, season))
     inputs, targets = transforms.inputs_and_targets(values, target, season)
     windows.check_window_fits(window, periods, *transforms.first_defined(target, season))
-    input_scaler = windows.fit_scaler(inputs[periods.training()], feature_range=feature_range)
-    target_scaler = windows.fit_scaler(targets[periods.training()], feature_range=feature_range)
-    X, y, positions = windows.make_windows(windows.scale(input_scaler, inputs), windows.scale(target_scaler, targets), window)
+    input_scaler = scaling.fit_scaler(inputs[periods.training()], feature_range=feature_range)
+    target_scaler = scaling.fit_scaler(targets[periods.training()], feature_range=feature_range)
+    X, y, positions = windows.make_windows(scaling.scale(input_scaler, inputs), scaling.scale(target_scaler, targets), window)
     split = windows.split_three(X, y, positions, periods)
 
     def levels(scaled_predictions, period_positions):
-        return transforms.to_levels(windows.unscale(target_scaler, scaled_predictions), values, period_positions, target, season)
+        return transforms.to_levels(scaling.unscale(target_scaler, scaled_predictions), values, period_positions, target, season)
 
     def simple_baselines(period_positions):  # the same names as the case prints for monthly data
         return {
@@ -107,23 +108,23 @@ def temperature_task(window=7, target="raw", csv=None, date_col="Date", value_co
     test forecasts of every simple baseline and of the ridge regression (alpha chosen on validation).
     `csv` (default: the shipped data) lets a test run the same steps on another daily series.
     """
-    from utils.frequency import describe_steps
-    from utils.linear import ridge_on_validation
+    from utils.forecasting.ridge import ridge_on_validation
+    from utils.loading.step_words import describe_steps
 
     series, _ = fill_gaps(load_series(csv or data_file("daily_min_temperatures.csv"), date_col, value_col))
     values = series.to_numpy()
     season = describe_steps(series.index).season
-    n_test = windows.fixed_test_size(len(values))
-    periods = windows.three_periods(len(values), n_test, windows.validation_size(len(values) - n_test, season))
+    n_test = timeline.fixed_test_size(len(values))
+    periods = timeline.three_periods(len(values), n_test, timeline.validation_size(len(values) - n_test, season))
     inputs, targets = transforms.inputs_and_targets(values, target, season)
-    input_scaler = windows.fit_scaler(inputs[periods.training()], feature_range=(-1, 1))
-    target_scaler = windows.fit_scaler(targets[periods.training()], feature_range=(-1, 1))
-    features = np.column_stack([windows.scale(input_scaler, inputs), day_of_year_features(series.index)])
-    X, y, positions = windows.make_windows(features, windows.scale(target_scaler, targets), window)
+    input_scaler = scaling.fit_scaler(inputs[periods.training()], feature_range=(-1, 1))
+    target_scaler = scaling.fit_scaler(targets[periods.training()], feature_range=(-1, 1))
+    features = np.column_stack([scaling.scale(input_scaler, inputs), day_of_year_features(series.index)])
+    X, y, positions = windows.make_windows(features, scaling.scale(target_scaler, targets), window)
     split = windows.split_three(X, y, positions, periods)
 
     def levels(scaled_predictions, period_positions):
-        return transforms.to_levels(windows.unscale(target_scaler, scaled_predictions), values, period_positions, target, season)
+        return transforms.to_levels(scaling.unscale(target_scaler, scaled_predictions), values, period_positions, target, season)
 
     def simple_baselines(period_positions):
         return {

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from utils import data
+from utils.loading import calendar
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def step_kind(index):
     "business day", "hour", or "step" when none of these fits (utils.data.step_kind reads
     the calendar steps; hours are added here)."""
     index = pd.DatetimeIndex(index)
-    kind = data.step_kind(index)
+    kind = calendar.step_kind(index)
     if kind:
         return {"monthly": "month", "quarterly": "quarter", "yearly": "year", "weekly": "week",
                 "daily": "day", "business-daily": "business day"}[kind]

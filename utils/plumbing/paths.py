@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from utils.errors import BadInputError
+from utils.plumbing.errors import BadInputError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "data"
 OUTPUTS_DIR = REPO_ROOT / "outputs"
 

@@ -1,6 +1,6 @@
 """Backpropagation through time (BPTT) by hand: NumPy backward passes for SimpleRNN, LSTM and GRU.
 
-utils/cells.py runs a trained Keras layer forward, one time step at a time. This module runs
+utils/recurrent/cells.py runs a trained Keras layer forward, one time step at a time. This module runs
 it BACKWARD: given the gradient of the loss with respect to the layer's outputs, it walks the
 time steps in reverse, multiplies by one chain-rule factor per line, and returns
 
@@ -31,7 +31,7 @@ All arithmetic is float64, so rounding does not hide a wrong formula.
 
 import numpy as np
 
-from utils import cells
+from utils.recurrent import cells
 
 # ---------------------------------------------------------------------------
 # Derivatives of the activations, written in terms of the activation's OUTPUT y
@@ -392,137 +392,3 @@ def keras_gradients(layer, grads):
     cell = getattr(layer, "cell", layer)
     names = ["kernel", "recurrent_kernel"] + (["bias"] if cell.use_bias else [])
     return [grads[name] for name in names]
-
-
-# ---------------------------------------------------------------------------
-# One whole training step by hand: recurrent layer + Dense head, MSE loss,
-# clipping, plain SGD
-# ---------------------------------------------------------------------------
-
-
-def global_norm(gradients):
-    """sqrt of the sum of squares of every number in every gradient: the "global norm"."""
-    return float(np.sqrt(sum(np.sum(np.square(g)) for g in gradients)))
-
-
-def clip_by_global_norm(gradients, clip_norm):
-    """Scale ALL gradients by one factor so their global norm is at most clip_norm (Keras's global_clipnorm).
-
-    Returns (clipped gradients, the global norm before clipping). Gradients whose global
-    norm is already <= clip_norm come back unchanged.
-    """
-    norm = global_norm(gradients)
-    scale = clip_norm / max(norm, clip_norm)  # 1 when norm <= clip_norm
-    return [g * scale for g in gradients], norm
-
-
-def clip_each_by_norm(gradients, clip_norm):
-    """Scale EACH gradient on its own so its norm is at most clip_norm (Keras's clipnorm)."""
-    return [g * (clip_norm / max(float(np.linalg.norm(g)), clip_norm)) for g in gradients]
-
-
-def sgd_training_step(recurrent_layer, dense_layer, x, y, learning_rate, global_clipnorm=None, clipnorm=None):
-    """One SGD step on one batch for the model [recurrent layer (last state only) → Dense], by hand.
-
-    Loss: mean squared error, averaged over the batch and the outputs, as Keras's "mse".
-    Steps: forward with the NumPy mirrors; dL/dy; back through the Dense layer; BPTT through
-    the recurrent layer; clip (global_clipnorm: all gradients by one factor, like
-    keras.optimizers.SGD(global_clipnorm=...); clipnorm: each gradient on its own, like
-    SGD(clipnorm=...)); then w ← w − learning_rate · gradient.
-    The Keras layers are not changed. Returns a dict: loss (before the step), grad_norm
-    (global norm before clipping), clipped_norm (after), weights (the new weights, one list
-    per layer in the order of layer.trainable_weights), gradients (clipped, same order).
-    """
-    if global_clipnorm is not None and clipnorm is not None:
-        raise ValueError("pass global_clipnorm or clipnorm, not both (Keras allows only one)")
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64).reshape(len(x), -1)
-    dense_kernel = np.asarray(dense_layer.kernel, dtype=np.float64)
-    dense_bias = np.asarray(dense_layer.bias, dtype=np.float64)
-    if dense_layer.activation.__name__ != "linear":
-        raise ValueError("sgd_training_step expects a Dense head without activation")
-
-    # Forward: the last state of the recurrent layer, then the Dense head.
-    weights = float64_weights(recurrent_layer)
-    last_state = hidden_states(weights, x)[:, -1]
-    y_pred = last_state @ dense_kernel + dense_bias
-    loss = float(np.mean((y_pred - y) ** 2))
-
-    # Backward: dL/dy_pred, the Dense layer, then BPTT from the last state.
-    dy_pred = 2.0 * (y_pred - y) / y_pred.size  # mean over batch and outputs
-    d_dense_kernel = last_state.T @ dy_pred
-    d_dense_bias = dy_pred.sum(axis=0)
-    d_last_state = dy_pred @ dense_kernel.T
-    recurrent_grads = keras_gradients(recurrent_layer, backward(weights, x, d_last_state))
-    gradients = recurrent_grads + [d_dense_kernel, d_dense_bias]
-    norm = global_norm(gradients)
-
-    # Clip, then step against the gradient.
-    if global_clipnorm is not None:
-        gradients, _ = clip_by_global_norm(gradients, global_clipnorm)
-    elif clipnorm is not None:
-        gradients = clip_each_by_norm(gradients, clipnorm)
-    old = [np.asarray(w, dtype=np.float64) for w in recurrent_layer.trainable_weights + dense_layer.trainable_weights]
-    new = [w - learning_rate * g for w, g in zip(old, gradients)]
-    n_recurrent = len(recurrent_grads)
-    return {"loss": loss, "grad_norm": norm, "clipped_norm": global_norm(gradients),
-            "weights": [new[:n_recurrent], new[n_recurrent:]], "gradients": gradients}
-
-
-# ---------------------------------------------------------------------------
-# Jacobians between states: how strongly h_T depends on an earlier state
-# ---------------------------------------------------------------------------
-
-
-def simple_rnn_step_jacobians(layer, x):
-    """The per-step Jacobians ∂h_t/∂h_{t-1} of a SimpleRNN on one window x (T, features).
-
-    h_t = tanh(x_t·W + h_{t-1}·U + b), so ∂h_t[i]/∂h_{t-1}[j] = (1 - h_t[i]²) · U[j, i]:
-    the tanh's slope times the recurrent weights. Returns an array (T, units, units);
-    entry t is the Jacobian of step t (rows: units of h_t, columns: units of h_{t-1}).
-    """
-    weights = float64_weights(layer)
-    if weights["activation"] is not np.tanh:
-        raise ValueError("simple_rnn_step_jacobians is written for the tanh activation")
-    states = simple_rnn_forward(weights, np.asarray(x, dtype=np.float64)[np.newaxis])[0, 1:]
-    slope = 1.0 - states**2  # (T, units): tanh' at every step
-    return slope[:, :, np.newaxis] * weights["recurrent_kernel"].T[np.newaxis]
-
-
-def products_back_from_the_end(step_jacobians):
-    """∂h_T/∂h_{T-k} = J_T · J_{T-1} · … · J_{T-k+1} for k = 0 … T (k = 0: the identity).
-
-    step_jacobians: (T, units, units), entry t = ∂h_t/∂h_{t-1}. Returns (T + 1, units, units).
-    Each extra step back multiplies by one more Jacobian: that product is what vanishes or explodes.
-    """
-    timesteps, units, _ = step_jacobians.shape
-    products = [np.eye(units)]
-    for k in range(1, timesteps + 1):
-        products.append(products[-1] @ step_jacobians[timesteps - k])
-    return np.stack(products)
-
-
-def lstm_state_jacobians(layer, x):
-    """For an LSTM on one window x (T, features): how c_T and h_T depend on earlier states.
-
-    Computed with `lstm_backward`, one backward pass per unit (a batch of `units` copies
-    of the window, each starting from one unit's gradient 1 at the last step).
-    Returns a dict of arrays indexed by the step t = 0 … T-1:
-      dcT_dc:          (T, units, units) the full ∂c_T/∂c_t (every path, also through h_t)
-      dhT_dh:          (T, units, units) ∂h_T/∂h_t (with c_t held fixed)
-      forget_product:  (T, units) the cell path alone: f_{t+1} · … · f_T (1 at t = T-1),
-                       the diagonal that ∂c_T/∂c_t would be if only c_{t-1} → c_t counted
-    """
-    weights = float64_weights(layer)
-    units = weights["units"]
-    window = np.asarray(x, dtype=np.float64)
-    copies = np.repeat(window[np.newaxis], units, axis=0)  # one copy per unit of the last state
-    identity = np.eye(units)
-    from_cell = lstm_backward(weights, copies, np.zeros((units, units)), d_last_cell=identity)
-    from_hidden = lstm_backward(weights, copies, identity)
-    forget = from_cell["forward"]["forget_gate"][0]  # (T, units)
-    later_forgets = np.concatenate([forget[1:], np.ones((1, units))])  # f_{t+1} for each t
-    forget_product = np.cumprod(later_forgets[::-1], axis=0)[::-1]
-    # dc[i, t] is row i of ∂c_T/∂c_t; move t to the front: (T, units of c_T, units of c_t).
-    return {"dcT_dc": from_cell["dc"].transpose(1, 0, 2), "dhT_dh": from_hidden["dh"].transpose(1, 0, 2),
-            "forget_product": forget_product}

@@ -8,7 +8,7 @@ There the defaults are used; in a terminal an unknown flag is still an error.
 import argparse
 import sys
 
-from utils.errors import EXIT_BAD_INPUT
+from utils.plumbing.errors import EXIT_BAD_INPUT
 
 
 class StudentArgumentParser(argparse.ArgumentParser):

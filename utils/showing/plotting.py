@@ -17,7 +17,7 @@ import sys
 
 import matplotlib
 
-from utils.errors import BadInputError
+from utils.plumbing.errors import BadInputError
 
 
 def display_available():
@@ -44,7 +44,10 @@ def opens_windows():
     if name.startswith("module://"):  # inline and other third-party backends: not a window of ours
         return False
     try:
-        from matplotlib.backends import BackendFilter, backend_registry  # matplotlib 3.9 and later
+        from matplotlib.backends import (  # matplotlib 3.9 and later
+            BackendFilter,
+            backend_registry,
+        )
     except ImportError:
         return name not in ("agg", "cairo", "pdf", "pgf", "ps", "svg", "template", "nbagg", "webagg")
     windowed = backend_registry.list_builtin(BackendFilter.INTERACTIVE)

@@ -1,4 +1,4 @@
-"""Regression metrics, the results table, and metrics.json."""
+"""Regression metrics, the verdict sentence, and metrics.json."""
 
 import json
 
@@ -20,15 +20,6 @@ def mae(actual, predicted):
 def score(actual, predicted):
     """{"rmse": ..., "mae": ...} for one forecast."""
     return {"rmse": rmse(actual, predicted), "mae": mae(actual, predicted)}
-
-
-def results_table(scores, unit):
-    """A plain-text table, one row per forecast, best RMSE first. `scores` maps name → score()."""
-    name_width = max(len(name) for name in scores) + 2
-    lines = [f"{'forecast':<{name_width}}{'RMSE':>10}{'MAE':>10}   ({unit})", "-" * (name_width + 20)]
-    for name, s in sorted(scores.items(), key=lambda item: item[1]["rmse"]):
-        lines.append(f"{name:<{name_width}}{s['rmse']:>10.3f}{s['mae']:>10.3f}")
-    return "\n".join(lines)
 
 
 def write_metrics(path, metrics):

@@ -22,7 +22,7 @@ import numpy as np
 
 TARGETS = ("raw", "diff", "seasonal", "seasonal-diff")
 
-# The baseline each target gives when the network predicts 0 (utils/baselines.py names them).
+# The baseline each target gives when the network predicts 0 (utils/forecasting/baselines.py names them).
 ZERO_FORECAST = {"diff": "naive", "seasonal": "seasonal naive", "seasonal-diff": "seasonal naive + last change"}
 
 

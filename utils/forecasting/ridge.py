@@ -44,7 +44,9 @@ def ridge_on_validation(X_train, y_train, X_val, y_val, alphas=ALPHAS):
     known last value for a difference target), the same alpha also has the lowest RMSE in real
     units. Ties go to the larger alpha (the simpler model). Returns a `RidgeChoice`.
     """
-    from sklearn.linear_model import Ridge  # loads in about a second: imported only when needed
+    from sklearn.linear_model import (
+        Ridge,  # loads in about a second: imported only when needed
+    )
 
     if len(X_train) == 0 or len(X_val) == 0:
         raise ValueError("ridge_on_validation needs training and validation windows")

@@ -1,0 +1,2 @@
+"""The lesson's mathematics: the cells' forward steps and backward passes in NumPy, the Jacobians
+between states, the by-hand training step, and the gradient and memory experiments of Case 17-4."""

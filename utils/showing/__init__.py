@@ -1,0 +1,1 @@
+"""Showing results: plots, gate tables and figures, and printed tables of periods and scores."""

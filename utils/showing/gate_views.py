@@ -1,0 +1,148 @@
+"""A cell's gates, step by step, as a printed table and as a figure (from `utils.recurrent.cells.run_cell`'s trace)."""
+
+
+import numpy as np
+
+# ---------------------------------------------------------------------------
+# Showing a trace
+# ---------------------------------------------------------------------------
+
+SIGMOID_GATES = ("input_gate", "forget_gate", "output_gate", "update_gate", "reset_gate")
+
+
+def _trace_kind(trace):
+    """'LSTM', 'GRU' or 'SimpleRNN', from the names in a trace."""
+    if "cell_state" in trace:
+        return "LSTM"
+    if "update_gate" in trace:
+        return "GRU"
+    return "SimpleRNN"
+
+
+def _unit_indices(trace, units, default_count):
+    """The unit indices to show: None → the first few, an int n → the first n (all if fewer), or a list."""
+    total_units = next(iter(trace.values())).shape[1]
+    if units is None:
+        units = min(default_count, total_units)
+    if isinstance(units, (int, np.integer)):
+        units = range(min(int(units), total_units))
+    indices = [int(unit) for unit in units]
+    if not indices or min(indices) < 0 or max(indices) >= total_units:
+        raise ValueError(f"units must be between 0 and {total_units - 1}, got {indices}")
+    return indices
+
+
+def _step_labels(step_labels, timesteps):
+    """step_labels as a list of `timesteps` strings (None → 0, 1, 2, ...), or a ValueError."""
+    if step_labels is None:
+        return [str(t) for t in range(timesteps)]
+    labels = [str(label) for label in step_labels]
+    if len(labels) != timesteps:
+        raise ValueError(f"step_labels has {len(labels)} labels, but the trace has {timesteps} time steps")
+    return labels
+
+
+def format_gate_table(trace, gate, units=(0, 1, 2), step_labels=None, max_rows=None,
+                      more_text="... {n} more time steps not shown", step_header=None):
+    """A printable table of one gate (or state) per time step for a few units.
+
+    trace: the dict from `run_cell`; gate: one of its keys, e.g. 'forget_gate';
+    units: an int n (the first n units) or a list of unit indices;
+    step_labels: one label per time step (e.g. the dates of the window), shown instead
+    of the step number 0, 1, 2, ...; step_header: the first column's heading
+    (default 't', or 'step' when step_labels are given);
+    max_rows: show at most this many time steps (the first ones), then one line made
+    from more_text, where {n} is the number of rows left out,
+    e.g. more_text="... {n} more months in gates.png".
+    Returns the table as a string (one row per time step shown).
+    """
+    if gate not in trace:
+        raise ValueError(f"no {gate!r} in this trace; it has {', '.join(trace)}")
+    if max_rows is not None and int(max_rows) < 1:
+        raise ValueError(f"max_rows must be 1 or more, got {max_rows}")
+    indices = _unit_indices(trace, units, default_count=3)
+    values = trace[gate]
+    labels = _step_labels(step_labels, len(values))
+    if step_header is None:
+        step_header = "t" if step_labels is None else "step"
+    width = max(3, len(step_header), *(len(label) for label in labels))
+    header = f"{step_header:>{width}} " + "".join(f"  {'unit ' + str(unit):>8}" for unit in indices)
+    shown = len(values) if max_rows is None else min(len(values), int(max_rows))
+    rows = [
+        f"{labels[t]:>{width}} " + "".join(f"  {values[t, unit]:+8.4f}" for unit in indices)
+        for t in range(shown)
+    ]
+    if shown < len(values):
+        rows.append(more_text.format(n=len(values) - shown))
+    return "\n".join([f"{gate} ({_trace_kind(trace)})", header, *rows])
+
+
+def colorbar_label(name):
+    """What a heatmap's colour means: gates are 0 (closed) .. 1 (open); states are plain values."""
+    return "gate value: 0 closed, 1 open" if name in SIGMOID_GATES else "value"
+
+
+def _set_step_ticks(ax, labels, max_ticks=12):
+    """Label the x-axis with the step labels, thinned to at most max_ticks ticks."""
+    stride = max(1, int(np.ceil(len(labels) / max_ticks)))
+    positions = list(range(0, len(labels), stride))
+    ax.set_xticks(positions, [labels[t] for t in positions], rotation=45 if max(map(len, labels)) > 3 else 0,
+                  ha="right" if max(map(len, labels)) > 3 else "center", fontsize=8)
+
+
+def gates_figure(trace, units=None, title=None, step_labels=None, trace_before=None, xlabel=None):
+    """A figure with one heatmap per gate/state of a trace: rows = units, columns = time steps.
+
+    trace: the dict from `run_cell`; units: None (the first 8 units), an int n (the
+    first n) or a list of unit indices; title: the figure title (default names the cell);
+    step_labels: one label per time step (e.g. dates) for the x-axis; xlabel: the x-axis
+    title (default "time step");
+    trace_before: a second trace of the same window (e.g. from the untrained layer): then
+    each row shows "before training" on the left and "after training" on the right, on
+    the same colour scale, so the change is what training taught.
+    Sigmoid gates use a fixed 0..1 colour scale (colour bar "gate value: 0 closed, 1 open");
+    states and candidates a scale centred on 0 (colour bar "value").
+    Returns a matplotlib Figure with one heatmap axes per entry and panel, and one colour
+    bar per row. It is not shown; save it with fig.savefig(...).
+    """
+    import matplotlib.pyplot as plt
+
+    indices = _unit_indices(trace, units, default_count=8)
+    names = list(trace)
+    timesteps = len(trace[names[0]])
+    labels = _step_labels(step_labels, timesteps)
+    panels = [trace]
+    if trace_before is not None:
+        missing = [name for name in names if name not in trace_before]
+        if missing or len(trace_before[names[0]]) != timesteps:
+            raise ValueError("trace_before must come from the same kind of cell and the same window as trace")
+        panels = [trace_before, trace]
+    fig, axes = plt.subplots(
+        len(names), len(panels), sharex=True, squeeze=False, layout="constrained",
+        figsize=(len(panels) * max(6.0, 0.35 * timesteps + 2.5) - (len(panels) - 1) * 1.5,
+                 0.8 + len(names) * (0.6 + 0.15 * len(indices))),
+    )
+    for row, name in enumerate(names):
+        row_values = [panel[name][:, indices].T for panel in panels]  # rows = units, columns = time steps
+        if name in SIGMOID_GATES:
+            scale = dict(cmap="viridis", vmin=0.0, vmax=1.0)
+        else:
+            limit = max(max(float(np.abs(values).max()) for values in row_values), 1e-6)
+            scale = dict(cmap="RdBu_r", vmin=-limit, vmax=limit)
+        for column, values in enumerate(row_values):
+            ax = axes[row, column]
+            image = ax.imshow(values, aspect="auto", **scale)
+            if len(panels) == 2:
+                ax.set_title(f"{name}, {('before', 'after')[column]} training", fontsize=10, loc="left")
+            else:
+                ax.set_title(name, fontsize=10, loc="left")
+            ax.set_ylabel("unit")
+            ax.set_yticks(range(len(indices)), [str(unit) for unit in indices])
+        bar = fig.colorbar(image, ax=list(axes[row]), pad=0.01)
+        bar.set_label(colorbar_label(name), fontsize=8)
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel or "time step")
+        if step_labels is not None:
+            _set_step_ticks(ax, labels)
+    fig.suptitle(title or f"{_trace_kind(trace)}: gates and states over time")
+    return fig
