@@ -64,6 +64,9 @@ def parse_args():
                         help=f"also time the test suite (`{SUITE_COMMAND}`, one fresh process) and judge it")
     parser.add_argument("--suite-only", action="store_true",
                         help="time the test suite and run nothing else (prints; writes only with --results)")
+    parser.add_argument("--suite-timeout", type=float, default=600, metavar="SECONDS",
+                        help="stop the suite after this long; it then fails its targets "
+                             "(default: %(default)g)")
     parser.add_argument("--results", default=None,
                         help="write the markdown here (a full run writes docs/RESULTS.md; "
                              "a run of some cases writes only with this flag)")
@@ -151,7 +154,7 @@ def main():
     suite = None
     if args.suite or args.suite_only:
         print("test suite:", flush=True)
-        suite = run_suite(SUITE_COMMAND)
+        suite = run_suite(SUITE_COMMAND, timeout=args.suite_timeout)
         suite["targets"] = judge_suite(suite)
         print(f"  {suite['seconds']:.1f} s on {suite['cores']} cores, exit code {suite['returncode']}: "
               f"{suite['last_line']}", flush=True)

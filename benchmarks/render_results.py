@@ -264,8 +264,12 @@ def suite_section(suite, prose):
     """The test suite's timing (`--suite`): the command, the cores, the seconds and pytest's last line."""
     if not suite:
         return []
-    return [*prose.lines("suite", command=suite["command"], cores=suite["cores"], seconds=suite["seconds"],
-                         returncode=suite["returncode"], last_line=suite.get("last_line") or "–"), ""]
+    values = {"command": suite["command"], "cores": suite["cores"], "seconds": suite["seconds"]}
+    if suite.get("timed_out"):
+        return [*prose.lines("suite"), "", *prose.lines("suite-stopped", **values), ""]
+    finished = prose.lines("suite-finished", **values, returncode=suite["returncode"],
+                           last_line=suite.get("last_line") or "–")
+    return [*prose.lines("suite"), "", *finished, ""]
 
 
 def render_results(results, template=TEMPLATE):
@@ -275,8 +279,9 @@ def render_results(results, template=TEMPLATE):
                  "cases": {name: {"script", "flags", "targets",
                                   "runs": [{"seed", "metrics", "seconds", "files"}]}},
                  "extras": {name: {"title", "markdown", "seconds", "ok"}},
-                 "jax": None | {name: run}, "suite": None | {"command", "cores", "seconds", "returncode",
-                 "last_line", "targets"},
+                 "jax": None | {name: run},
+                 "suite": None | {"command", "cores", "seconds", "returncode", "timed_out", "last_line",
+                                  "targets"},
                  "plots": [(file in docs/, caption)]}
     Every number in the text comes from `results`.
     """

@@ -198,20 +198,26 @@ def usable_cores():
         return os.cpu_count()
 
 
-def run_suite(command):
+def run_suite(command, timeout=None):
     """Time the test suite as the README runs it (`command`, e.g. "python -m pytest -q"): one fresh
     process from the repository root, `python` being this interpreter, as for the cases.
 
-    Returns {"command", "cores", "seconds", "returncode", "last_line"}: the seconds are wall-clock
-    time around the whole process, so they include starting Python and every import; the last
-    line is pytest's summary ("N passed in ...").
+    Returns {"command", "cores", "seconds", "returncode", "timed_out", "last_line"}: the seconds are
+    wall-clock time around the whole process, so they include starting Python and every import; the
+    last line is pytest's summary ("N passed in ..."). A suite still running after `timeout` seconds
+    is stopped (returncode None, timed_out True): on a busy machine the benchmark still ends.
     """
     words = shlex.split(command)
     argv = [sys.executable if words[0] == "python" else words[0], *words[1:]]
     print(f"  {command}", flush=True)
     started = time.perf_counter()
-    result = subprocess.run(argv, capture_output=True, text=True, env=headless_env(), cwd=REPO_ROOT)
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, env=headless_env(), cwd=REPO_ROOT,
+                                timeout=timeout)
+    except subprocess.TimeoutExpired:  # subprocess.run has killed the process
+        return {"command": command, "cores": usable_cores(), "seconds": time.perf_counter() - started,
+                "returncode": None, "timed_out": True, "last_line": f"stopped after {timeout:g} s"}
     seconds = time.perf_counter() - started
     lines = [line.strip() for line in result.stdout.splitlines() if line.strip()]
     return {"command": command, "cores": usable_cores(), "seconds": seconds, "returncode": result.returncode,
-            "last_line": lines[-1] if lines else ""}
+            "timed_out": False, "last_line": lines[-1] if lines else ""}

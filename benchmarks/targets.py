@@ -195,14 +195,15 @@ SUITE_TARGETS = [
 
 
 def judge_suite(suite):
-    """[(label, verdict, required)] for the suite's timing: {"seconds", "cores", "returncode"}.
+    """[(label, verdict, required)] for the suite's timing: {"seconds", "cores", "returncode", "timed_out"}.
 
     A suite that failed is not judged on its time (it may have stopped early), nor is one timed
-    on another number of cores than the targets are stated for: both read "n/a".
+    on another number of cores than the targets are stated for: both read "n/a". One stopped at
+    the benchmark's time limit is judged on the seconds it had run, longer than either target.
     """
     verdicts = []
     for target in SUITE_TARGETS:
-        if suite["returncode"] != 0:
+        if suite["returncode"] != 0 and not suite.get("timed_out"):
             verdict = f"n/a (pytest exit code {suite['returncode']})"
         elif suite["cores"] != SUITE_CORES:
             verdict = f"n/a (timed on {suite['cores']} cores)"

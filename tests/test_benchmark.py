@@ -256,6 +256,9 @@ def test_suite_timing_is_judged_against_150_s_required_and_120_s_goal_on_2_cores
     # a time from another machine size, or from a suite that failed, says nothing about the target
     assert [v for _, v, _ in verdicts(60.0, cores=16)] == ["n/a (timed on 16 cores)"] * 2
     assert [v for _, v, _ in verdicts(60.0, returncode=1)] == ["n/a (pytest exit code 1)"] * 2
+    # stopped at the benchmark's limit: judged on the time it had run, longer than either target
+    stopped = {"seconds": 600.2, "cores": 2, "returncode": None, "timed_out": True}
+    assert [v for _, v, _ in targets.judge_suite(stopped)] == ["FAIL", "FAIL"]
 
 
 def test_suite_row_is_rendered_and_counts_among_the_required_targets():
@@ -270,6 +273,10 @@ def test_suite_row_is_rendered_and_counts_among_the_required_targets():
     assert "Required targets: 1 not met" in markdown  # every case target passes; the suite does not
     section = markdown.split("## Test suite", 1)[1].split("\n## ", 1)[0]
     assert "on 2 cores: 151.2 s, exit code 0" in section and "212 passed in 150.80s" in section
+    results["suite"].update(seconds=600.3, returncode=None, timed_out=True, last_line="stopped after 600 s")
+    section = render_results(results).split("## Test suite", 1)[1].split("\n## ", 1)[0]
+    assert "still running after 600.3 s, when the benchmark stopped it" in section
+    assert "exit code" not in section
 
 
 def test_run_suite_times_one_process_and_keeps_its_last_line_and_exit_code():
@@ -277,6 +284,8 @@ def test_run_suite_times_one_process_and_keeps_its_last_line_and_exit_code():
     assert done["last_line"] == "3 passed in 0.01s" and done["returncode"] == 0
     assert 0 < done["seconds"] < 60 and done["cores"] >= 1
     assert run_cases.run_suite("python -c 'raise SystemExit(3)'")["returncode"] == 3
+    stopped = run_cases.run_suite("python -c 'import time; time.sleep(30)'", timeout=1)
+    assert stopped["timed_out"] and stopped["returncode"] is None and 1 <= stopped["seconds"] < 30
 
 
 # ----- running: the command lines, the extra scripts ----------------------------------------------
