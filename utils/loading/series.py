@@ -124,7 +124,7 @@ def locate_header(path, text, date_col, value_col, notes):
     if header.delimiter != ",":
         notes.append(f"columns are separated by {DELIMITER_NAMES[header.delimiter]}")
     if header.line > 0:
-        title = show_first(x for x in head[: header.line] if x.strip())
+        title = show_first(x for x in head[:header.line] if x.strip())
         notes.append(f"skipped {header.line} line(s) above the header (a title?): {title}")
     return header
 
@@ -268,7 +268,7 @@ def note_missing_values(path, cells, n_missing, header, notes):
             "fill in the missing values or delete those rows"
         )
     present = np.flatnonzero(~value_missing)
-    inside = int(value_missing[present[0] : present[-1]].sum())
+    inside = int(value_missing[present[0]:present[-1]].sum())
     fate = []
     if inside:
         fate.append(f"{inside} inside the series are gaps to fill")
