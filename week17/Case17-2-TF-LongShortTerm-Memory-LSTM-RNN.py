@@ -65,7 +65,7 @@ from utils.plumbing.runtime import (
     set_seed,
 )
 from utils.recurrent import cells, parameters
-from utils.showing import gate_views, plotting, tables
+from utils.showing import cell_views, plotting, series_views, tables, window_shapes
 
 exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2, not a traceback
 
@@ -108,11 +108,7 @@ unit = MILK.unit if shipped_data else args.value_col  # a student's column name 
 words = step_words.describe_steps(series.index, args.season)
 season = words.season
 
-print(f"\n[1] {len(series)} values of {args.value_col!r} from {words.date(series.index[0])} "
-      f"to {words.date(series.index[-1])}, one per {words.step}")
-for date, value in series.head(3).items():
-    print(f"  {words.date(date)}  {value:10.1f}")
-print("  ...")
+print(f"\n[1] {series_views.first_look(series, words, args.value_col, '10.1f')}")
 print(f"min {values.min():.1f}, max {values.max():.1f}, mean {values.mean():.1f} ({unit})")
 print(f"Note: {words.note}")
 
@@ -195,9 +191,7 @@ X, y, positions = windows.make_windows(scaled_inputs, scaled_targets, args.windo
 split = windows.split_three(X, y, positions, periods)
 X_train, y_train, X_val, y_val, X_test = split.X_train, split.y_train, split.X_val, split.y_val, split.X_test
 
-print(f"\n[3] X {X.shape} = (samples, window, features);  y {y.shape}")
-print(f"training X {X_train.shape};  validation X {X_val.shape};  test X {X_test.shape}  "
-      "(no shuffling across periods)")
+print(f"\n[3] {window_shapes.describe_windows(X, y, split)}")
 input_words = {
     "raw": f"the values ({unit})",
     "diff": f"changes from the {words.step} before ({unit})",
@@ -220,9 +214,8 @@ set_seed(args.seed)  # same seed, same numbers: initial weights and shuffling al
 print(f"\n[4] Keras {keras.__version__} on the {backend_name()} backend, seed {args.seed}")
 # One small LSTM layer reads the window step by step; a Dense layer turns its last hidden
 # state into one number. Size, window and learning rate were chosen on validation.
-model = training.one_layer_forecaster("LSTM", args.window, X.shape[2], args.units, name="lstm_forecaster")
+model, lstm_layer = training.one_layer_forecaster("LSTM", args.window, X.shape[2], args.units)
 model.summary()
-lstm_layer = model.layers[0]
 print("LSTM parameters, by the formula 4 x (units x (units + features) + units): "
       "3 gates and a candidate, each with its own weights:")
 print("  " + parameters.param_formula("LSTM", args.units, X.shape[2]),
@@ -365,15 +358,11 @@ plotting.save_figure(plotting.plot_future(series, future_dates, future_values, u
 # - output_gate: how much of the memory to show as the hidden state.
 
 # %% Step 8: look inside the cell, before and after training
-trace = cells.run_cell(lstm_layer, gate_window)
-keras_hidden = keras.ops.convert_to_numpy(lstm_layer(gate_window[None]))[0]  # Keras's own answer, to compare
+trace, keras_gap = cell_views.replay_beside_keras(lstm_layer, gate_window)  # Keras's own answer, to compare
 window_dates = [words.date(d) for d in dates[gate_position - args.window:gate_position]]
 print(f"\n[8] the LSTM cell on the {words.count(args.window)} before {words.date(dates[gate_position])} "
-      f"(NumPy replay; last hidden state differs from Keras by "
-      f"{np.abs(trace['hidden_state'][-1] - keras_hidden).max():.1e})")
-for gate in ("forget_gate", "input_gate", "output_gate"):
-    print(gate_views.format_gate_table(trace, gate, units=3, step_labels=window_dates, step_header=words.step,
-                                  max_rows=12, more_text=f"... {{n}} more {words.steps} in gates.png"))
+      f"(NumPy replay; last hidden state differs from Keras by {keras_gap:.1e})")
+print(cell_views.gate_tables(trace, ("forget_gate", "input_gate", "output_gate"), window_dates, words, 12))
 # What training changed: each gate, averaged over the window and every unit, before and after.
 changes = {}
 for name in ("forget_gate", "input_gate", "output_gate", "candidate"):
@@ -393,13 +382,8 @@ else:
     caption = (f"Training moved the gates by up to {largest_gate:.3f} on average (on a 0..1 scale): "
                "compare the two columns of gates.png to see which units learnt to keep or to write.")
 print(caption)
-plotting.save_figure(
-    gate_views.gates_figure(trace, units=8, trace_before=trace_before, step_labels=window_dates,
-                            xlabel=words.step,
-                            title="LSTM gates on one test window, before and after training "
-                                  f"(rows: units, columns: {words.steps})"),
-    out_dir / "gates.png", show,
-)
+cell_views.save_gates_before_after("LSTM", trace, trace_before, window_dates, words,
+                                     out_dir / "gates.png", show)
 
 print(f"\nDone in {time.perf_counter() - run_started:.1f} s. Outputs in {out_dir}")
 print(verdict)

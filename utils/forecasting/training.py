@@ -11,22 +11,19 @@ from typing import Any, NamedTuple
 import numpy as np
 
 
-def one_layer_forecaster(cell_name, window, n_features, units, name):
+def one_layer_forecaster(cell_name, window, n_features, units):
     """Input (window, n_features) -> one recurrent layer (`cell_name`: "LSTM", "GRU", ...) -> Dense(1).
 
     The recurrent layer reads the window step by step; the Dense layer turns its last hidden state
-    into one number, the forecast (scaled).
+    into one number, the forecast (scaled). Returns the model, named "<cell>_forecaster", and its
+    recurrent layer (the one a case looks inside).
     """
     import keras
 
-    return keras.Sequential(
-        [
-            keras.Input(shape=(window, n_features)),
-            getattr(keras.layers, cell_name)(units),
-            keras.layers.Dense(1),
-        ],
-        name=name,
-    )
+    recurrent = getattr(keras.layers, cell_name)(units)
+    model = keras.Sequential([keras.Input(shape=(window, n_features)), recurrent, keras.layers.Dense(1)],
+                             name=f"{cell_name.lower()}_forecaster")
+    return model, recurrent
 
 
 class FitResult(NamedTuple):
