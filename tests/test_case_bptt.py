@@ -1,12 +1,23 @@
-"""Case 17-6 end to end on a short sequence: every hand-made number equals the tape's, and the lesson's claims hold."""
+"""Case 17-6 end to end on a short sequence: every hand-made number equals the tape's, and the lesson's
+claims hold."""
 
-from conftest import assert_clean_failure, read_metrics
+from conftest import assert_clean_failure, read_metrics, start_script
 
 SCRIPT = "Case17-6-TF-Backpropagation-Through-Time.py"
 
 
-def test_case_runs_and_matches_the_tape(run_case, tmp_path):
-    result = run_case(SCRIPT, "--timesteps", 12, "--units", 4, "--no-show", "--output-dir", tmp_path)
+def start_runs(tmp_path_factory):
+    """Both runs, side by side in the background."""
+    folder = tmp_path_factory.mktemp("bptt")
+    return folder, {
+        "short": start_script(SCRIPT, "--timesteps", 12, "--units", 4, "--no-show", "--output-dir", folder),
+        "bad flag": start_script(SCRIPT, "--timesteps", 0),
+    }
+
+
+def test_case_runs_and_matches_the_tape(started):
+    tmp_path, runs = started[__name__]
+    result = runs["short"].result()
     assert result.returncode == 0, result.stderr[-3000:]
     for step in range(1, 7):
         assert f"[{step}]" in result.stdout
@@ -25,5 +36,6 @@ def test_case_runs_and_matches_the_tape(run_case, tmp_path):
     assert 1.0 > lstm["forget_gate_product"]["1"] > lstm["forget_gate_product"]["10"] > 0
 
 
-def test_bad_flag_is_one_clear_line(run_case):
-    assert_clean_failure(run_case(SCRIPT, "--timesteps", 0), "--timesteps")
+def test_bad_flag_is_one_clear_line(started):
+    _, runs = started[__name__]
+    assert_clean_failure(runs["bad flag"].result(), "--timesteps")

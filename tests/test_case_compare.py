@@ -1,8 +1,9 @@
-"""Case 17-5 (compare SimpleRNN, LSTM, GRU) with --quick: the table, the parameter formulas, and the protocol."""
+"""Case 17-5 (compare SimpleRNN, LSTM, GRU) with --quick: the table, the parameter formulas, and the
+protocol."""
 
 import pandas as pd
 import pytest
-from conftest import assert_clean_failure, read_metrics
+from conftest import assert_clean_failure, read_metrics, start_script
 
 from utils.forecasting import metrics
 from utils.forecasting.tasks import milk_task, temperature_task
@@ -11,12 +12,15 @@ from utils.recurrent import parameters
 SCRIPT = "Case17-5-TF-Compare-RNN-LSTM-GRU.py"
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    from conftest import run_script
+def start_runs(tmp_path_factory):
+    """The bad-flag run, in the background (the --quick run is started with the session, in conftest)."""
+    return {"bad seeds": start_script(SCRIPT, "--seeds", "one")}
 
-    out = tmp_path_factory.mktemp("compare")
-    return out, run_script(SCRIPT, "--quick", "--no-show", "--output-dir", out)
+
+@pytest.fixture(scope="module")
+def quick_run(quick_runs):
+    """(output folder, CompletedProcess) of the --quick run the session started at its start (conftest)."""
+    return quick_runs("Case17-5")
 
 
 def test_quick_run_writes_the_table_csv_chart_and_metrics(quick_run):
@@ -48,7 +52,8 @@ def test_parameter_counts_follow_the_formulas(quick_run):
         units, features = task.choices["units"], task.X_train.shape[2]
         for cell in ("SimpleRNN", "LSTM", "GRU"):
             dense = units + 1
-            assert table.loc[(task.name, cell), "params"] == parameters.recurrent_param_count(cell, units, features) + dense
+            expected = parameters.recurrent_param_count(cell, units, features) + dense
+            assert table.loc[(task.name, cell), "params"] == expected
     # the lecture's claim, in numbers: a GRU has fewer parameters than an LSTM of the same size
     assert table.loc[("milk", "GRU"), "params"] < table.loc[("milk", "LSTM"), "params"]
 
@@ -61,8 +66,9 @@ def test_metrics_json_holds_every_cell_and_the_baselines(quick_run):
     assert set(m["results"]["milk"]) == {"SimpleRNN", "LSTM", "GRU", "baselines", "best_baseline"}
     assert m["results"]["temperatures"]["best_baseline"] == task.choices["best_baseline"]
     persistence = metrics.rmse(task.actual, task.baselines["persistence"])
-    assert m["results"]["temperatures"]["baselines"]["persistence"]["rmse"] == pytest.approx(persistence, abs=1e-5)
+    temperatures = m["results"]["temperatures"]
+    assert temperatures["baselines"]["persistence"]["rmse"] == pytest.approx(persistence, abs=1e-5)
 
 
-def test_bad_seeds_flag_is_one_clear_line(run_case):
-    assert_clean_failure(run_case(SCRIPT, "--seeds", "one"), "--seeds")
+def test_bad_seeds_flag_is_one_clear_line(started):
+    assert_clean_failure(started[__name__]["bad seeds"].result(), "--seeds")

@@ -1,4 +1,5 @@
-"""Case 17-4 (vanishing and exploding gradients, memory on the adding problem) end to end with --quick, and bad input.
+"""Case 17-4 (vanishing and exploding gradients, memory on the adding problem) end to end with --quick,
+and bad input.
 
 Only claims that hold by a wide margin under the fixed seed are asserted: with Keras's
 default initialisation every fresh cell's gradient shrinks by more than 1000x over 100 steps;
@@ -11,7 +12,7 @@ to be MSEs next to the predict-the-mean baseline.
 
 import math
 
-from conftest import assert_clean_failure, read_metrics
+from conftest import assert_clean_failure, read_metrics, start_script
 
 SCRIPT = "Case17-4-TF-Vanishing-Exploding-Gradients.py"
 CELLS = ("SimpleRNN", "LSTM", "GRU")  # as Keras initialises them
@@ -21,7 +22,8 @@ OPEN = ("LSTM, gates open", "GRU, gates open")  # memory gate started at sigmoid
 def check_outputs_and_trace(folder, run):
     for name in ("gradient_norms.png", "memory.png", "exploding.png", "metrics.json"):
         assert (folder / name).is_file(), name
-    for text in ("[1] lengths T = [10, 100]", "markers", "first/last", "product over steps 2..T", "forget_gate",
+    for text in ("[1] lengths T = [10, 100]", "markers", "first/last", "product over steps 2..T",
+                 "forget_gate",
                  "update_gate", "test MSE (lower is better", "baseline: mean", "after clipnorm=1", "Done in"):
         assert text in run.stdout, text
     assert "Traceback" not in run.stderr
@@ -65,21 +67,28 @@ def check_exploding(e):
     assert e["start_gradient_norms"]["SimpleRNN recurrent_kernel"] > 100 * e["clipnorm"]
 
 
-def test_quick_run_end_to_end(run_case, tmp_path):
-    """One --quick run: every output, the trace, and the measured numbers."""
-    run = run_case(SCRIPT, "--quick", "--no-show", "--output-dir", tmp_path, cwd=tmp_path)
+def start_runs(tmp_path_factory):
+    """The two bad-flag runs, side by side (the --quick run is started with the session, in conftest)."""
+    folder = tmp_path_factory.mktemp("gradients_bad")
+    return {steps: start_script(SCRIPT, "--timesteps", steps, "--no-show", "--output-dir", folder / steps)
+            for steps in ("0", "3")}
+
+
+def test_quick_run_end_to_end(quick_runs):
+    """One --quick run, from its output folder: every output, the trace, and the measured numbers."""
+    folder, run = quick_runs("Case17-4")
     assert run.returncode == 0, run.stderr[-3000:]
-    check_outputs_and_trace(tmp_path, run)
-    m = read_metrics(tmp_path)
+    check_outputs_and_trace(folder, run)
+    m = read_metrics(folder)
     check_metrics(m)
     check_exploding(m["exploding"])
 
 
-def test_zero_timesteps_is_one_clean_line(run_case, tmp_path):
-    result = run_case(SCRIPT, "--timesteps", "0", "--no-show", "--output-dir", tmp_path)
+def test_zero_timesteps_is_one_clean_line(started):
+    result = started[__name__]["0"].result()
     assert_clean_failure(result, "--timesteps")
 
 
-def test_too_short_timesteps_is_one_clean_line(run_case, tmp_path):
-    result = run_case(SCRIPT, "--timesteps", "3", "--no-show", "--output-dir", tmp_path)
+def test_too_short_timesteps_is_one_clean_line(started):
+    result = started[__name__]["3"].result()
     assert_clean_failure(result, "--timesteps")

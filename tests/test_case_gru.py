@@ -2,7 +2,6 @@
 nothing but the test scores), save and reload, business days, bad input."""
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -11,6 +10,7 @@ from conftest import (
     assert_clean_failure,
     data_fingerprint,
     read_metrics,
+    start_script,
     write_daily_csv,
     write_monthly_csv,
 )
@@ -24,7 +24,8 @@ N_TEST = 120  # the last 20 % of the days
 DROPPED = (200, 550)  # one missing day among the training days, one among the test days
 WINDOW = 7
 TINY = ["--epochs", "3", "--units", "4", "--window", str(WINDOW), "--batch-size", "64", "--no-show"]
-OUTPUTS = ("loss.png", "forecast.png", "series.png", "gates.png", "model.keras", "metrics.json", "predictions.csv")
+OUTPUTS = ("loss.png", "forecast.png", "series.png", "gates.png", "model.keras", "metrics.json",
+           "predictions.csv")
 FIRST_DAY = pd.Timestamp("2001-01-01")
 
 
@@ -44,14 +45,12 @@ def write_business_day_csv(path, n_days=700, seed=3):
     return path
 
 
-@pytest.fixture(scope="module")
-def tiny_runs(tmp_path_factory):
-    """Three runs side by side (they share nothing), from another folder, with the same seed:
+def start_runs(tmp_path_factory):
+    """Every run of this file, side by side in the background (they share nothing), from another folder:
     - "original": a small synthetic daily CSV with two missing days;
     - "altered":  a copy of it in which every test-period value is replaced by other numbers;
-    - "business": a Monday-to-Friday series."""
-    from conftest import run_script
-
+    - "business": a Monday-to-Friday series;
+    - each bad input of BAD_INPUTS (each stops before Keras loads)."""
     folder = tmp_path_factory.mktemp("gru")
     csv = write_daily_csv(folder / "tiny.csv", n_days=N_DAYS, drop=DROPPED)
     table = pd.read_csv(csv)
@@ -66,12 +65,24 @@ def tiny_runs(tmp_path_factory):
         "business": ["--csv", folder / "business.csv", "--date-col", "Day", "--value-col", "Close"],
     }
     before = data_fingerprint()
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = {name: pool.submit(run_script, SCRIPT, *flags, "--output-dir", folder / name, *TINY, cwd=folder)
-                   for name, flags in runs.items()}
-        results = {name: future.result() for name, future in futures.items()}
-    assert data_fingerprint() == before
-    return folder, results
+    tiny = {name: start_script(SCRIPT, *flags, "--output-dir", folder / name, *TINY, cwd=folder)
+            for name, flags in runs.items()}
+    bad_folder = tmp_path_factory.mktemp("gru_bad")
+    bad = {}
+    for name, (args, words) in bad_input_cases(bad_folder).items():
+        output_dir = bad_folder / name.replace(" ", "_")
+        run = start_script(SCRIPT, *args, "--output-dir", output_dir, "--no-show", cwd=bad_folder)
+        bad[name] = (run, words)
+    return {"before": before, "folder": folder, "tiny": tiny, "bad": bad}
+
+
+@pytest.fixture(scope="module")
+def tiny_runs(started):
+    """(folder, {"original" | "altered" | "business": CompletedProcess}) of the three runs above."""
+    runs = started[__name__]
+    results = {name: future.result() for name, future in runs["tiny"].items()}
+    assert data_fingerprint() == runs["before"]
+    return runs["folder"], results
 
 
 def test_smoke_run_writes_every_output_and_a_full_trace(tiny_runs):
@@ -82,9 +93,11 @@ def test_smoke_run_writes_every_output_and_a_full_trace(tiny_runs):
     for name in OUTPUTS:
         assert (folder / "original" / name).is_file(), name
     for text in (f"[1] {N_DAYS} values of 'Temp'", "one per day", "three periods", "training", "validation",
-                 "test        2002-04-26 .. 2002-08-23  (120 days; scored once, at the end)", "(samples, window, features)", "input scaler:", "3 features",
+                 "test        2002-04-26 .. 2002-08-23  (120 days; scored once, at the end)",
+                 "(samples, window, features)", "input scaler:", "3 features",
                  "Total params", "GRU: 3·(4·(4+3)+2·4) = 108 (Keras counts 108)", "Epoch 3/3", "[6] saved",
-                 "persistence (yesterday)", "mean of the last 7 days", "same day last year", "ridge (same inputs)",
+                 "persistence (yesterday)", "mean of the last 7 days", "same day last year",
+                 "ridge (same inputs)",
                  "ridge regression: alpha", "the best simple baseline on validation:", "scored once",
                  "update_gate (GRU)", "reset_gate (GRU)", "before training"):
         assert text in run.stdout, text
@@ -95,7 +108,8 @@ def test_smoke_run_writes_every_output_and_a_full_trace(tiny_runs):
     assert "temperature" not in run.stdout.lower() and "°C" not in run.stdout
     assert "Temp)" in run.stdout
     last_line = run.stdout.strip().splitlines()[-1]
-    assert last_line.startswith("On the test period the GRU ") and "best simple baseline chosen on validation" in last_line
+    assert last_line.startswith("On the test period the GRU ")
+    assert "best simple baseline chosen on validation" in last_line
     assert "ridge regression" in last_line and "%" in last_line
     date, value = next_day_prediction(run.stdout)
     assert date == str((FIRST_DAY + pd.Timedelta(days=N_DAYS)).date())
@@ -115,11 +129,13 @@ def test_metrics_json_has_the_documented_keys(tiny_runs):
         assert 0 < score["mae"] <= score["rmse"] < 10
     assert m["best_baseline_on_validation"] in ("persistence", "mean_last_7", "seasonal_naive")
     # the baseline to beat is the one with the lowest validation RMSE
-    assert m["validation"][m["best_baseline_on_validation"]] == min(m["validation"][k] for k in ("persistence", "mean_last_7", "seasonal_naive"))
+    simple = ("persistence", "mean_last_7", "seasonal_naive")
+    assert m["validation"][m["best_baseline_on_validation"]] == min(m["validation"][k] for k in simple)
     choices = m["choices"]
     assert choices["target"] == m["target"] and choices["target"] in ("raw", "diff", "seasonal")
-    assert set(choices["target_candidates_validation_rmse"]) == {"raw", "diff", "seasonal"}  # --csv: auto tries all three
-    assert choices["target"] == min(choices["target_candidates_validation_rmse"], key=choices["target_candidates_validation_rmse"].get)
+    candidates = choices["target_candidates_validation_rmse"]
+    assert set(candidates) == {"raw", "diff", "seasonal"}  # --csv: auto tries all three
+    assert choices["target"] == min(candidates, key=candidates.get)
     assert 1 <= choices["best_epoch"] <= choices["epochs_run"] <= 3 and choices["ridge_alpha"] > 0
     assert m["unit"] == "Temp" and m["step"] == "day" and m["season"] == 365
     assert m["backend"] == "tensorflow" and m["fit_seconds"] > 0 and len(m["weights_sha256"]) == 64
@@ -146,7 +162,8 @@ def test_the_test_period_changes_nothing_but_the_test_scores(tiny_runs):
     assert altered["choices"] == original["choices"]
     assert altered["validation"] == original["validation"]
     assert altered["weights_sha256"] == original["weights_sha256"]
-    assert altered["periods"] == original["periods"] and altered["test_first_date"] == original["test_first_date"]
+    assert altered["periods"] == original["periods"]
+    assert altered["test_first_date"] == original["test_first_date"]
     assert altered["model_rmse"] > 2 * original["model_rmse"]  # the new test values are far off the series
     assert altered["baselines"]["ridge"]["rmse"] != original["baselines"]["ridge"]["rmse"]
 
@@ -181,11 +198,14 @@ def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
 
     def forecast(X_part, part_positions):
         scaled = model.predict(X_part, verbose=0)[:, 0]
-        return transforms.to_levels(scaling.unscale(target_scaler, scaled), values, part_positions, target, 365)
+        levels = scaling.unscale(target_scaler, scaled)
+        return transforms.to_levels(levels, values, part_positions, target, 365)
 
     saved = pd.read_csv(folder / "original" / "predictions.csv", index_col=0)
-    np.testing.assert_allclose(forecast(split.X_test, split.test_positions), saved["GRU"].to_numpy(), atol=1e-3)
-    assert not np.allclose(saved["GRU"], saved["persistence (yesterday)"], atol=0.1)  # a real forecast, not a copy
+    predicted = forecast(split.X_test, split.test_positions)
+    np.testing.assert_allclose(predicted, saved["GRU"].to_numpy(), atol=1e-3)
+    # a real forecast, not a copy
+    assert not np.allclose(saved["GRU"], saved["persistence (yesterday)"], atol=0.1)
     next_value = forecast(features[-WINDOW:][None], np.array([len(values)]))[0]
     assert abs(next_value - next_day_prediction(runs["original"].stdout)[1]) <= 0.05 + 1e-6  # printed to 0.1
 
@@ -199,49 +219,51 @@ def test_a_business_day_series_runs_as_business_days(tiny_runs):
     assert "missing" not in run.stdout  # weekends are not gaps
     m = read_metrics(folder / "business")
     assert m["step"] == "business day" and m["season"] == 5 and m["test_points"] == 140
-    assert "seasonal" in m["choices"]["target_candidates_validation_rmse"]  # a season of 5 fits: all three tried
+    # a season of 5 fits: all three tried
+    assert "seasonal" in m["choices"]["target_candidates_validation_rmse"]
     # the next forecast is for the Monday after the last Friday... or the next business day, whatever it is
     date, _ = next_day_prediction(run.stdout)
     last = pd.bdate_range("2001-01-01", periods=700)[-1]
     assert pd.Timestamp(date) == last + pd.offsets.BDay(1)
-    assert "temperature" not in run.stdout.lower() and " month" not in run.stdout.replace("calendar month", "")
+    assert "temperature" not in run.stdout.lower()
+    assert " month" not in run.stdout.replace("calendar month", "")
 
 
-BAD_INPUTS = ["missing file", "missing column", "non-numeric", "window 0", "too short", "window too long, own csv", "no year before validation", "not daily"]
+BAD_INPUTS = ["missing file", "missing column", "non-numeric", "window 0", "too short",
+              "window too long, own csv", "no year before validation", "not daily"]
 
 
-@pytest.fixture(scope="module")
-def bad_runs(tmp_path_factory):
-    """Every bad-input case, run side by side (each stops before Keras loads, in ~2 s).
-    The scripts' refusal to write into data/ itself is tested with the LSTM case (same utils.plumbing.paths)."""
-    from conftest import run_script
-
-    folder = tmp_path_factory.mktemp("gru_bad")
+def bad_input_cases(folder):
+    """Each bad input: name -> (flags, words its one line must hold), its files written into `folder`.
+    The scripts' refusal to write into data/ itself is tested with the LSTM case (same
+    utils.plumbing.paths)."""
     good = write_daily_csv(folder / "good.csv", n_days=N_DAYS)
     short = write_daily_csv(folder / "short.csv", n_days=400)
     non_numeric = folder / "non_numeric.csv"
     non_numeric.write_text("Date,Temp\n2001-01-01,11.2\n2001-01-02,cold\n", encoding="utf-8")
     monthly = write_monthly_csv(folder / "monthly.csv", n_months=72, value_col="Temp")
-    cases = {
+    return {
         "missing file": (["--csv", folder / "nope.csv"], ["does not exist", "--csv"]),
-        "missing column": (["--csv", good, "--value-col", "Tmin"], ["no column 'Tmin'", "'Date', 'Temp'", "--value-col"]),
+        "missing column": (["--csv", good, "--value-col", "Tmin"],
+                           ["no column 'Tmin'", "'Date', 'Temp'", "--value-col"]),
         "non-numeric": (["--csv", non_numeric], ["line 3", "'cold'", "not a number"]),
         "window 0": (["--window", "0"], ["--window", "1 or more"]),
         # the shipped data, found from another folder, then too short for such a window
         "too short": (["--window", "3000"], ["--window 3000", "training samples", "--window 2544 or less"]),
-        "window too long, own csv": (["--csv", good, "--window", "500"], ["--window 500", "training samples", "--window 372 or less"]),
+        "window too long, own csv": (["--csv", good, "--window", "500"],
+                                     ["--window 500", "training samples", "--window 372 or less"]),
         "no year before validation": (["--csv", short], ["same day last year", "365 days", "longer series"]),
         "not daily": (["--csv", monthly], ["one value per day", "business-day"]),
     }
-    before = data_fingerprint()
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = {}
-        for name, (args, _) in cases.items():
-            output_dir = folder / name.replace(" ", "_")
-            futures[name] = pool.submit(run_script, SCRIPT, *args, "--output-dir", output_dir, "--no-show", cwd=folder)
-        results = {name: future.result() for name, future in futures.items()}
-    assert data_fingerprint() == before
-    return {name: (results[name], words) for name, (_, words) in cases.items()}
+
+
+@pytest.fixture(scope="module")
+def bad_runs(started):
+    """name -> (CompletedProcess, words) of every bad input's run, started with the others."""
+    runs = started[__name__]
+    results = {name: (future.result(), words) for name, (future, words) in runs["bad"].items()}
+    assert data_fingerprint() == runs["before"]
+    return results
 
 
 @pytest.mark.parametrize("case", BAD_INPUTS)
@@ -265,8 +287,10 @@ def test_temperature_task_prepares_the_data_exactly_as_the_case(tiny_runs):
     np.testing.assert_allclose(task.actual, saved["actual"], atol=1e-4)
     np.testing.assert_allclose(task.baselines["ridge (same inputs)"], saved["ridge (same inputs)"], atol=1e-3)
     np.testing.assert_allclose(task.baselines["persistence"], saved["persistence (yesterday)"], atol=1e-4)
-    assert task.choices["ridge_alpha"] == m["choices"]["ridge_alpha"] and task.choices["target"] == m["target"]
-    names = {"persistence": "persistence", "mean of the last 7 days": "mean_last_7", "same day last year": "seasonal_naive"}
+    assert task.choices["ridge_alpha"] == m["choices"]["ridge_alpha"]
+    assert task.choices["target"] == m["target"]
+    names = {"persistence": "persistence", "mean of the last 7 days": "mean_last_7",
+             "same day last year": "seasonal_naive"}
     assert names[task.choices["best_baseline"]] == m["best_baseline_on_validation"]
     assert task.choices["patience"] == m["patience"] and task.choices["learning_rate"] == m["learning_rate"]
 

@@ -7,11 +7,10 @@ predictions, and refuses bad input with one clear line.
 """
 
 import importlib.util
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, assert_clean_failure, read_metrics, run_script
+from conftest import REPO_ROOT, assert_clean_failure, read_metrics, start_script
 
 from utils.language import corpus as text_utils
 
@@ -22,9 +21,10 @@ TINY_FLAGS = ["--seq-len", 16, "--units", 8, "--epochs", 3, "--batch-size", 64,
 # The snowman is not in the tiny text's vocabulary: the script must drop it and say so.
 PROMPT = "the cat \u2603"
 METRIC_KEYS = {
-    "model_bits_per_char", "val_bits_per_char", "baselines", "best_ngram", "train_chars", "val_chars", "test_chars",
-    "val_scored_chars", "test_scored_chars", "test_unknown_chars", "best_epoch", "epochs_run", "weights_sha256",
-    "fit_seconds", "params", "seed", "seq_len", "epochs", "units", "learning_rate", "vocab_size", "vocabulary",
+    "model_bits_per_char", "val_bits_per_char", "baselines", "best_ngram", "train_chars", "val_chars",
+    "test_chars", "val_scored_chars", "test_scored_chars", "test_unknown_chars", "best_epoch", "epochs_run",
+    "weights_sha256", "fit_seconds", "params", "seed", "seq_len", "epochs", "units", "learning_rate",
+    "vocab_size", "vocabulary",
     "backend", "generation",
 }
 # The only numbers allowed to change when the test part of the text changes.
@@ -37,7 +37,8 @@ def write_tiny_text(path, n_sentences=170, seed=0):
     subjects = ["the cat", "a dog", "the bird", "my friend", "the teacher", "a small robot"]
     verbs = ["sees", "likes", "follows", "draws", "remembers", "finds"]
     objects = ["the ball", "a red box", "the garden", "an old song", "the river", "a long word"]
-    sentences = [f"{rng.choice(subjects)} {rng.choice(verbs)} {rng.choice(objects)}." for _ in range(n_sentences)]
+    sentences = [f"{rng.choice(subjects)} {rng.choice(verbs)} {rng.choice(objects)}."
+                 for _ in range(n_sentences)]
     lines = [" ".join(s.capitalize() for s in sentences[i:i + 5]) for i in range(0, n_sentences, 5)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -54,24 +55,38 @@ def replace_test_part(text):
     return text[:-n_test] + test_part
 
 
-@pytest.fixture(scope="module")
-def tiny_runs(tmp_path_factory):
-    """Two runs with the same seed, side by side: the tiny text from the repository, and a
-    copy whose test part holds other characters, run from another folder."""
+def start_runs(tmp_path_factory):
+    """Every run of this file, side by side in the background:
+    - "first": the tiny text, with the same seed as
+    - "other_test_part": a copy whose test part holds other characters, run from another folder;
+    - each bad text file and each bad flag below."""
     folder = tmp_path_factory.mktemp("rnn")
     text_path = write_tiny_text(folder / "tiny.txt")
     other_path = folder / "other_test_part.txt"
     other_path.write_text(replace_test_part(text_path.read_text(encoding="utf-8")), encoding="utf-8")
     texts = {"first": text_path, "other_test_part": other_path}
-    runs = {name: folder / name for name in texts}
-
-    def run(name):
+    dirs = {name: folder / name for name in texts}
+    runs = {}
+    for name in texts:
         cwd = None if name == "first" else folder  # the second also checks paths from elsewhere
-        return run_script(SCRIPT, "--text", texts[name], "--prompt", PROMPT, "--output-dir", runs[name], *TINY_FLAGS, cwd=cwd)
+        runs[name] = start_script(SCRIPT, "--text", texts[name], "--prompt", PROMPT,
+                                  "--output-dir", dirs[name], *TINY_FLAGS, cwd=cwd)
+    bad_folder = tmp_path_factory.mktemp("rnn_bad")
+    for kind, _ in BAD_TEXTS:
+        text, output_dir = _bad_text(bad_folder, kind), bad_folder / f"{kind}_out"
+        runs[f"text: {kind}"] = start_script(SCRIPT, "--text", text, "--output-dir", output_dir, "--no-show")
+    for i, (flags, _) in enumerate(BAD_FLAGS):
+        output_dir = bad_folder / f"flags{i}"
+        runs[f"flags: {flags}"] = start_script(SCRIPT, *flags, "--output-dir", output_dir, "--no-show")
+    return {"text": text_path, "dirs": dirs, "runs": runs}
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(runs, pool.map(run, runs)))
-    return {"text": text_path, "dirs": runs, "results": results}
+
+@pytest.fixture(scope="module")
+def tiny_runs(started):
+    """The two good runs above: the text, the output folders and the CompletedProcesses, once both ended."""
+    launched = started[__name__]
+    results = {name: launched["runs"][name].result() for name in launched["dirs"]}
+    return {"text": launched["text"], "dirs": launched["dirs"], "results": results}
 
 
 def test_smoke_run_writes_every_output(tiny_runs):
@@ -88,14 +103,17 @@ def test_smoke_run_writes_every_output(tiny_runs):
         assert set(score) == {"bits_per_char", "val_bits_per_char", "k"} and score["bits_per_char"] > 0
     assert metrics["best_ngram"] in metrics["baselines"]
     assert metrics["seq_len"] == 16 and metrics["units"] == 8 and metrics["seed"] == 42
-    assert len(metrics["vocabulary"]) == metrics["vocab_size"] and metrics["vocabulary"].endswith(text_utils.UNKNOWN)
-    assert metrics["train_chars"] > metrics["val_chars"] > 0 and metrics["test_chars"] > 0 and metrics["test_unknown_chars"] == 0
+    assert len(metrics["vocabulary"]) == metrics["vocab_size"]
+    assert metrics["vocabulary"].endswith(text_utils.UNKNOWN)
+    assert metrics["train_chars"] > metrics["val_chars"] > 0 and metrics["test_chars"] > 0
+    assert metrics["test_unknown_chars"] == 0
     assert 1 <= metrics["best_epoch"] <= metrics["epochs_run"] <= 3
     # Even three tiny epochs must learn something: better than a uniform guess over the vocabulary.
     assert 0 < metrics["model_bits_per_char"] < np.log2(metrics["vocab_size"])
     # Generation carries the state; it equals the Keras model re-reading from a zero state.
     assert metrics["generation"]["carried_vs_keras_max_abs_diff"] < 1e-5
-    assert metrics["generation"]["carried_ms_per_char"] > 0 and metrics["generation"]["reread_ms_per_char"] > 0
+    assert metrics["generation"]["carried_ms_per_char"] > 0
+    assert metrics["generation"]["reread_ms_per_char"] > 0
 
     # The samples are printed and saved, one block per temperature, each starting with the prompt.
     samples = (out / "samples.txt").read_text(encoding="utf-8")
@@ -120,13 +138,15 @@ def test_other_test_part_changes_only_the_test_scores(tiny_runs):
     for result in tiny_runs["results"].values():
         assert result.returncode == 0, result.stderr[-3000:]
     first, other = (read_metrics(folder) for folder in tiny_runs["dirs"].values())
-    assert other["test_unknown_chars"] > 0 and first["test_unknown_chars"] == 0  # the new test characters are unknown
+    # the new test characters are unknown
+    assert other["test_unknown_chars"] > 0 and first["test_unknown_chars"] == 0
 
     for metrics in (first, other):
         metrics.pop("fit_seconds")
         for timing in ("carried_ms_per_char", "reread_ms_per_char"):
             metrics["generation"].pop(timing)
-    test_scores = [(m.pop("model_bits_per_char"), [m["baselines"][key].pop("bits_per_char") for key in sorted(m["baselines"])])
+    test_scores = [(m.pop("model_bits_per_char"),
+                    [m["baselines"][key].pop("bits_per_char") for key in sorted(m["baselines"])])
                    for m in (first, other)]
     for metrics in (first, other):
         metrics.pop("test_unknown_chars")
@@ -156,7 +176,8 @@ def test_saved_model_reloads_and_predicts_the_reported_score(tiny_runs):
     text = text_utils.load_text(tiny_runs["text"])
     vocab = list(metrics["vocabulary"])
     train_text, val_text, test_text = text_utils.split_text(text)
-    assert vocab == text_utils.build_vocabulary(train_text + val_text, add_unknown=True)  # no test characters in it
+    # no test characters in it
+    assert vocab == text_utils.build_vocabulary(train_text + val_text, add_unknown=True)
     test_ids = text_utils.encode(test_text, text_utils.char_to_index(vocab), unknown=text_utils.UNKNOWN)
     X_test, y_test = text_utils.make_sequences(test_ids, metrics["seq_len"], metrics["seq_len"])
 
@@ -184,33 +205,31 @@ def _bad_text(tmp_path, kind):
     return path
 
 
-@pytest.mark.parametrize(
-    "kind, words",
-    [
-        ("missing", ["does not exist"]),
-        ("empty", ["empty"]),
-        ("binary", ["binary"]),
-        ("not-utf8", ["UTF-8", "offset"]),
-        ("too-short", ["420 characters", "--seq-len"]),
-    ],
-)
-def test_bad_text_file_is_one_clear_line(run_case, tmp_path, kind, words):
-    result = run_case(SCRIPT, "--text", _bad_text(tmp_path, kind), "--output-dir", tmp_path / "out", "--no-show")
+BAD_TEXTS = [
+    ("missing", ["does not exist"]),
+    ("empty", ["empty"]),
+    ("binary", ["binary"]),
+    ("not-utf8", ["UTF-8", "offset"]),
+    ("too-short", ["420 characters", "--seq-len"]),
+]
+BAD_FLAGS = [
+    (["--seq-len", "0"], ["--seq-len", "1 or more"]),
+    (["--learning-rate", "0"], ["--learning-rate"]),
+    (["--temperature", "-1"], ["--temperature"]),
+    (["--temperature", "0.5", "warm"], ["--temperature", "warm"]),
+    (["--temperature"], ["--temperature"]),
+]
+
+
+@pytest.mark.parametrize("kind, words", BAD_TEXTS)
+def test_bad_text_file_is_one_clear_line(started, kind, words):
+    result = started[__name__]["runs"][f"text: {kind}"].result()
     assert_clean_failure(result, *words)
 
 
-@pytest.mark.parametrize(
-    "flags, words",
-    [
-        (["--seq-len", "0"], ["--seq-len", "1 or more"]),
-        (["--learning-rate", "0"], ["--learning-rate"]),
-        (["--temperature", "-1"], ["--temperature"]),
-        (["--temperature", "0.5", "warm"], ["--temperature", "warm"]),
-        (["--temperature"], ["--temperature"]),
-    ],
-)
-def test_bad_flags_are_one_clear_line(run_case, tmp_path, flags, words):
-    result = run_case(SCRIPT, *flags, "--output-dir", tmp_path / "out", "--no-show")
+@pytest.mark.parametrize("flags, words", BAD_FLAGS)
+def test_bad_flags_are_one_clear_line(started, flags, words):
+    result = started[__name__]["runs"][f"flags: {flags}"].result()
     assert_clean_failure(result, *words)
 
 
@@ -226,9 +245,11 @@ def test_choose_rnn_searches_one_axis_at_a_time():
 
     def score(settings):  # lowest at units 256, learning rate 2e-3, seq_len 32
         calls.append(settings)
-        return abs(settings["units"] - 256) + 1000 * abs(settings["learning_rate"] - 2e-3) + abs(settings["seq_len"] - 32)
+        return (abs(settings["units"] - 256) + 1000 * abs(settings["learning_rate"] - 2e-3)
+                + abs(settings["seq_len"] - 32))
 
     best, best_score, tried = choose_rnn.coordinate_search(score, choose_rnn.START, choose_rnn.AXES)
     assert best == {"units": 256, "learning_rate": 2e-3, "seq_len": 32} and best_score == pytest.approx(0.0)
-    assert len(calls) == len(tried) == len({tuple(sorted(c.items())) for c in calls})  # each setting trained once
+    # each setting trained once
+    assert len(calls) == len(tried) == len({tuple(sorted(c.items())) for c in calls})
     assert len(calls) == 1 + sum(len(values) - 1 for values in choose_rnn.AXES.values())

@@ -1,23 +1,26 @@
-"""The README's pdb commands work exactly as typed: pasted at pdb's first prompt, they stop in a cell and print a gate.
+"""The README's pdb commands work exactly as typed: pasted at pdb's first prompt, they stop in a cell and
+print a gate.
 
 The commands are read from README.md: after a marker line `<!-- pdb:lstm -->` (or pdb:gru,
 pdb:bptt) come two fenced blocks, the shell command and the lines to paste at the (Pdb) prompt.
 The test runs the shell command with --output-dir added (so nothing is written into outputs/),
-feeds the pasted lines to pdb's stdin, then `q`, and reads the value pdb printed.
+feeds the pasted lines to pdb's stdin, then `q`, and reads the value pdb printed. The three
+sessions run side by side, started before the first test (conftest's `started`).
 """
 
 import os
 import re
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import BACKGROUND
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # PDB_README points the test at another file with the same markers (e.g. the README draft).
 README = Path(os.environ.get("PDB_README", REPO_ROOT / "README.md"))
+SESSIONS = ("lstm", "gru", "bptt")
 FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
 
 
@@ -34,14 +37,31 @@ def readme_blocks(name):
     return shlex.split(command[0]), blocks[1]
 
 
-def run_pdb(command, pdb_lines, output_dir):
-    """Run the README's command (python -> this interpreter) with pdb_lines, then q, on stdin."""
+def start_pdb(command, pdb_lines, output_dir):
+    """Start the README's command (python -> this interpreter) with pdb_lines, then q, on stdin, in the
+    background: a Future whose result() is the CompletedProcess."""
     argv = [sys.executable, *command[1:], "--output-dir", str(output_dir)]
-    env = dict(os.environ, PYTHONHASHSEED="0")
-    env.pop("DISPLAY", None)
-    env.pop("WAYLAND_DISPLAY", None)
-    return subprocess.run(argv, input=pdb_lines + "\nq\n", cwd=REPO_ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return BACKGROUND.start(argv, REPO_ROOT, input=pdb_lines + "\nq\n", timeout=300)
+
+
+def start_runs(tmp_path_factory):
+    """The three pdb sessions, side by side; a README without a session's marker starts none for it
+    (its test then skips or fails on readme_blocks, as it would have)."""
+    folder = tmp_path_factory.mktemp("pdb")
+    sessions = {}
+    for name in SESSIONS:
+        try:
+            command, pdb_lines = readme_blocks(name)
+        except (pytest.skip.Exception, AssertionError):
+            continue
+        sessions[name] = start_pdb(command, pdb_lines, folder / name)
+    return sessions
+
+
+def pdb_output(started, name):
+    """stdout and stderr of the README's pdb session `name`, started with the others."""
+    result = started[__name__][name].result()
+    return result.stdout + result.stderr
 
 
 def printed_values(output, stop_line):
@@ -51,22 +71,21 @@ def printed_values(output, stop_line):
     return [float(v) for v in re.findall(r"[-+]?\d+\.\d+(?:e[-+]?\d+)?", after.split("(Pdb)", 2)[1])]
 
 
-@pytest.mark.parametrize("name, function, gate", [("lstm", "lstm_step", "forget_gate"), ("gru", "gru_step", "update_gate")])
-def test_readme_pdb_commands_print_a_gate(name, function, gate, tmp_path):
-    command, pdb_lines = readme_blocks(name)
+@pytest.mark.parametrize("name, function, gate",
+                         [("lstm", "lstm_step", "forget_gate"), ("gru", "gru_step", "update_gate")])
+def test_readme_pdb_commands_print_a_gate(name, function, gate, started):
+    _, pdb_lines = readme_blocks(name)
     assert f"p {gate}" in pdb_lines
-    result = run_pdb(command, pdb_lines, tmp_path)
-    output = result.stdout + result.stderr
+    output = pdb_output(started, name)
     assert "not found from sys.path" not in output and "NameError" not in output, output[-3000:]
     line = re.search(r"cells\.py:(\d+)", pdb_lines).group(1)
     values = printed_values(output, f"cells.py({line}){function}()")
     assert values and all(0.0 <= v <= 1.0 for v in values), values  # a sigmoid gate, one value per unit
 
 
-def test_readme_pdb_commands_show_the_gradient_in_the_backward_loop(tmp_path):
-    command, pdb_lines = readme_blocks("bptt")
-    result = run_pdb(command, pdb_lines, tmp_path)
-    output = result.stdout + result.stderr
+def test_readme_pdb_commands_show_the_gradient_in_the_backward_loop(started):
+    _, pdb_lines = readme_blocks("bptt")
+    output = pdb_output(started, "bptt")
     assert "not found from sys.path" not in output and "NameError" not in output, output[-3000:]
     line = re.search(r"bptt\.py:(\d+)", pdb_lines).group(1)
     stop = f"bptt.py({line})simple_rnn_backward()"
