@@ -26,7 +26,10 @@ TARGET_SECONDS = 2.0
 
 
 def write_daily(path, rows, european=False):
-    """A daily series of `rows` days with a few missing days; ISO dates, or day-first with ; and decimal commas."""
+    """A daily series of `rows` days with a few missing days.
+
+    ISO dates, or (european) day-first dates with ; between columns and decimal commas.
+    """
     rng = np.random.default_rng(0)
     dates = pd.date_range("1800-01-01", periods=rows, freq="D")
     values = np.round(10 + 5 * np.sin(np.arange(rows) / 58.1) + rng.normal(0, 1, rows), 2)
@@ -65,7 +68,8 @@ def main():
               f"{median:.2f} s median of {args.repeats} (target <= {TARGET_SECONDS:.0f} s): {verdict}")
         european = write_daily(Path(folder) / "daily_eu.csv", args.rows, european=True)
         median_eu, _ = time_load(european, args.repeats)
-        print(f"same length, day-first dates, semicolons and decimal commas: {median_eu:.2f} s median (for information)")
+        print(f"same length, day-first dates, semicolons and decimal commas: {median_eu:.2f} s median "
+              "(for information)")
     return 0 if verdict == "PASS" else 1
 
 

@@ -39,6 +39,7 @@ import numpy as np  # noqa: E402
 from utils.forecasting import metrics, scaling, timeline, transforms, windows
 from utils.forecasting.features import day_of_year_features
 from utils.forecasting.ridge import ridge_on_validation
+from utils.forecasting.settings import TEMPERATURE
 from utils.loading.calendar import fill_gaps
 from utils.loading.series import load_series
 from utils.loading.step_words import describe_steps
@@ -56,7 +57,7 @@ SEARCH = {
     "batch_size": [128, 64, 256],
     "patience": [3, 6],  # epochs without a better validation loss before early stopping ends the fit
 }
-MAX_EPOCHS = 60
+MAX_EPOCHS = TEMPERATURE.max_epochs  # every candidate trains as the case does: at most the case's epochs
 TIE = 0.005  # °C: validation RMSE differences smaller than this count as a tie
 
 
@@ -81,12 +82,14 @@ def prepare(series, season, periods, feature_range, day_of_year, target, window)
     columns = [scaling.scale(input_scaler, inputs)]
     if day_of_year:
         columns.append(day_of_year_features(series.index))
-    X, y, positions = windows.make_windows(np.column_stack(columns), scaling.scale(target_scaler, targets), window)
+    X, y, positions = windows.make_windows(np.column_stack(columns), scaling.scale(target_scaler, targets),
+                                           window)
     is_train = positions < periods.first_validation
     val_positions = positions[~is_train]
 
     def to_levels(scaled_predictions):
-        return transforms.to_levels(scaling.unscale(target_scaler, scaled_predictions), values, val_positions, target, season)
+        return transforms.to_levels(scaling.unscale(target_scaler, scaled_predictions), values, val_positions,
+                                    target, season)
 
     return X[is_train], y[is_train], X[~is_train], y[~is_train], values[val_positions], to_levels
 
@@ -119,9 +122,9 @@ def work(result, n_train):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", default=str(data_file("daily_min_temperatures.csv")))
-    parser.add_argument("--date-col", default="Date")
-    parser.add_argument("--value-col", default="Temp")
+    parser.add_argument("--csv", default=str(data_file(TEMPERATURE.csv)))
+    parser.add_argument("--date-col", default=TEMPERATURE.date_col)
+    parser.add_argument("--value-col", default=TEMPERATURE.value_col)
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1])
     args = parser.parse_args()
 
@@ -136,7 +139,8 @@ def main():
     out = REPO_ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     cache_path = out / "choose_gru_cache.json"
-    cache_key = json.dumps({"csv": str(Path(args.csv).resolve()), "seeds": args.seeds, "max_epochs": MAX_EPOCHS})
+    cache_key = json.dumps({"csv": str(Path(args.csv).resolve()), "seeds": args.seeds,
+                            "max_epochs": MAX_EPOCHS})
     cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
     tried = cache.setdefault(cache_key, {})
 
@@ -154,10 +158,12 @@ def main():
             X_train, y_train, X_val, y_val, actual, to_levels = data
             ridge = ridge_on_validation(X_train, y_train, X_val, y_val)
             ridge_rmse = metrics.rmse(actual, to_levels(ridge.predict(X_val)))
-            tried[key] = dict(settings=settings, val_rmse=rmse, per_seed=[run[0] for run in runs], best_epoch=epochs,
-                              fit_seconds=seconds, ridge_alpha=ridge.alpha, ridge_val_rmse=ridge_rmse)
+            tried[key] = dict(settings=settings, val_rmse=rmse, per_seed=[run[0] for run in runs],
+                              best_epoch=epochs, fit_seconds=seconds, ridge_alpha=ridge.alpha,
+                              ridge_val_rmse=ridge_rmse)
             print(f"  {key}: val RMSE {rmse:.4f} (seeds {', '.join(f'{run[0]:.4f}' for run in runs)}), "
-                  f"best epoch {epochs:.1f}, fit {seconds:.1f} s; ridge (alpha {ridge.alpha:g}) {ridge_rmse:.4f}", flush=True)
+                  f"best epoch {epochs:.1f}, fit {seconds:.1f} s; "
+                  f"ridge (alpha {ridge.alpha:g}) {ridge_rmse:.4f}", flush=True)
             cache_path.write_text(json.dumps(cache, indent=1) + "\n")
         return tried[key]
 
@@ -175,9 +181,11 @@ def main():
         print(f"  -> {name} = {best[name]}")
 
     final = evaluate(best)
-    print(f"\nchosen on validation: {json.dumps(best)}\n  val RMSE {final['val_rmse']:.4f}, best epoch {final['best_epoch']:.1f}, "
-          f"fit {final['fit_seconds']:.1f} s; ridge {final['ridge_val_rmse']:.4f} (alpha {final['ridge_alpha']:g})")
-    (out / "choose_gru.json").write_text(json.dumps({"chosen": best, "tried": list(tried.values())}, indent=2) + "\n")
+    print(f"\nchosen on validation: {json.dumps(best)}\n  val RMSE {final['val_rmse']:.4f}, "
+          f"best epoch {final['best_epoch']:.1f}, fit {final['fit_seconds']:.1f} s; "
+          f"ridge {final['ridge_val_rmse']:.4f} (alpha {final['ridge_alpha']:g})")
+    summary = {"chosen": best, "tried": list(tried.values())}
+    (out / "choose_gru.json").write_text(json.dumps(summary, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -20,8 +20,8 @@ The search is staged, so it fits on a laptop (each stage starts from the best so
   3. units (8, 16, 32);
   4. scaling range (-1..1, 0..1);
   5. patience (10, 20).
-The lowest mean validation RMSE wins each stage; a configuration already scored is not rerun. Results: printed, and written to
-benchmarks/results/choose_milk.json (not committed).
+The lowest mean validation RMSE wins each stage; a configuration already scored is not rerun.
+Results: printed, and written to benchmarks/results/choose_milk.json (not committed).
 
 Run:  python benchmarks/choose_milk.py            (about 60 fits: 10 to 30 minutes on 2 cores)
       python benchmarks/choose_milk.py --seeds 42  (one seed, a third of the time)
@@ -32,37 +32,51 @@ import json
 import statistics
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from utils.forecasting import metrics
-from utils.forecasting.tasks import MILK_SETTINGS, milk_task
+from utils.forecasting.settings import MILK
+from utils.forecasting.tasks import milk_task
 from utils.plumbing.runtime import hide_tensorflow_startup_messages, set_seed
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"
+# The case's training settings (not its data file and columns): what a candidate keeps unless a stage
+# varies it.
+CASE_SETTINGS = {key: value for key, value in asdict(MILK).items()
+                 if key not in ("csv", "date_col", "value_col", "unit")}
 
 
 def validation_score(config, seeds):
-    """Train the case's LSTM once per seed with `config`; mean validation RMSE (real units), best epochs, seconds."""
+    """Train the case's LSTM once per seed with `config`.
+
+    Returns the mean validation RMSE (real units), the best epochs and the fit seconds.
+    """
     import keras
 
     task = milk_task(window=config["window"], target=config["target"], feature_range=config["feature_range"])
     rmses, best_epochs, seconds = [], [], []
     for seed in seeds:
         set_seed(seed)
-        model = keras.Sequential([keras.Input(shape=task.X_train.shape[1:]), keras.layers.LSTM(config["units"]), keras.layers.Dense(1)])
+        model = keras.Sequential([keras.Input(shape=task.X_train.shape[1:]),
+                                  keras.layers.LSTM(config["units"]), keras.layers.Dense(1)])
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=config["learning_rate"]), loss="mse")
-        stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config["patience"], restore_best_weights=True)
+        stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config["patience"],
+                                                restore_best_weights=True)
         started = time.perf_counter()
-        history = model.fit(task.X_train, task.y_train, validation_data=(task.X_val, task.y_val), epochs=config["max_epochs"],
-                            batch_size=config["batch_size"], callbacks=[stopper], verbose=0)
+        history = model.fit(task.X_train, task.y_train, validation_data=(task.X_val, task.y_val),
+                            epochs=config["max_epochs"], batch_size=config["batch_size"], callbacks=[stopper],
+                            verbose=0)
         seconds.append(time.perf_counter() - started)
-        best_epochs.append(int(min(range(len(history.history["val_loss"])), key=history.history["val_loss"].__getitem__)) + 1)
-        rmses.append(metrics.rmse(task.val_actual, task.val_to_real_units(model.predict(task.X_val, verbose=0)[:, 0])))
-    return {"val_rmse": statistics.mean(rmses), "val_rmse_sd": statistics.pstdev(rmses), "val_rmse_seeds": rmses,
-            "best_epochs": best_epochs, "fit_seconds": statistics.mean(seconds)}
+        val_loss = history.history["val_loss"]
+        best_epochs.append(int(min(range(len(val_loss)), key=val_loss.__getitem__)) + 1)
+        predicted = task.val_to_real_units(model.predict(task.X_val, verbose=0)[:, 0])
+        rmses.append(metrics.rmse(task.val_actual, predicted))
+    return {"val_rmse": statistics.mean(rmses), "val_rmse_sd": statistics.pstdev(rmses),
+            "val_rmse_seeds": rmses, "best_epochs": best_epochs, "fit_seconds": statistics.mean(seconds)}
 
 
 _scored = {}
@@ -86,34 +100,41 @@ def run_stage(name, base, grid, seeds, log):
               f"best epochs {result['best_epochs']}   {result['fit_seconds']:.1f} s/fit", flush=True)
         log.append({"stage": name, **{k: config[k] for k in keys}, **result})
     best_config, best_result = min(rows, key=lambda row: row[1]["val_rmse"])
-    print(f"  -> {name}: " + ", ".join(f"{k}={best_config[k]}" for k in keys) + f" (val RMSE {best_result['val_rmse']:.3f})\n")
+    chosen = ", ".join(f"{k}={best_config[k]}" for k in keys)
+    print(f"  -> {name}: {chosen} (val RMSE {best_result['val_rmse']:.3f})\n")
     return best_config
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2])
-    parser.add_argument("--max-epochs", type=int, default=40, help="the speed budget: most epochs a candidate may train (default: 40)")
+    parser.add_argument("--max-epochs", type=int, default=MILK.max_epochs,
+                        help="the speed budget: most epochs a candidate may train "
+                             "(default: the case's, %(default)s)")
     args = parser.parse_args()
     hide_tensorflow_startup_messages()
 
     task = milk_task()
-    print(f"validation period: {len(task.val_actual)} months; the best simple baseline on it: {task.choices['best_baseline']}")
-    print(f"seeds {args.seeds}; every score below is the mean validation RMSE in pounds per cow\n")
+    print(f"validation period: {len(task.val_actual)} months; "
+          f"the best simple baseline on it: {task.choices['best_baseline']}")
+    print(f"seeds {args.seeds}; every score below is the mean validation RMSE in {MILK.unit}\n")
 
     log = []
-    config = {**MILK_SETTINGS, "target": "seasonal-diff", "window": 12, "units": 16, "feature_range": (-1, 1), "patience": 20,
-              "max_epochs": args.max_epochs}
+    config = {**CASE_SETTINGS, "target": "seasonal-diff", "window": 12, "units": 16, "feature_range": (-1, 1),
+              "patience": 20, "max_epochs": args.max_epochs}
     config = run_stage("1 target x learning rate", config,
-                       {"target": ["raw", "diff", "seasonal", "seasonal-diff"], "learning_rate": [1e-3, 3e-3, 1e-2]}, args.seeds, log)
+                       {"target": ["raw", "diff", "seasonal", "seasonal-diff"],
+                        "learning_rate": [1e-3, 3e-3, 1e-2]}, args.seeds, log)
     config = run_stage("2 window", config, {"window": [6, 12, 24]}, args.seeds, log)
     config = run_stage("3 units", config, {"units": [8, 16, 32]}, args.seeds, log)
     config = run_stage("4 scaling range", config, {"feature_range": [(-1, 1), (0, 1)]}, args.seeds, log)
     config = run_stage("5 patience", config, {"patience": [10, 20]}, args.seeds, log)
 
-    print("chosen on validation:", json.dumps({k: config[k] for k in ("target", "learning_rate", "window", "units", "feature_range", "patience", "max_epochs")}))
+    shown = ("target", "learning_rate", "window", "units", "feature_range", "patience", "max_epochs")
+    print("chosen on validation:", json.dumps({k: config[k] for k in shown}))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "choose_milk.json").write_text(json.dumps({"chosen": config, "seeds": args.seeds, "runs": log}, indent=2, default=list))
+    summary = {"chosen": config, "seeds": args.seeds, "runs": log}
+    (RESULTS / "choose_milk.json").write_text(json.dumps(summary, indent=2, default=list))
 
 
 if __name__ == "__main__":

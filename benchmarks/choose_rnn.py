@@ -77,7 +77,8 @@ def run_case(settings, seed, out_dir):
              "--output-dir", out_dir]
     env = {**os.environ, "PYTHONHASHSEED": "0", "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("DISPLAY", None)
-    result = subprocess.run([sys.executable, str(SCRIPT), *map(str, flags)], capture_output=True, text=True, env=env)
+    result = subprocess.run([sys.executable, str(SCRIPT), *map(str, flags)], capture_output=True, text=True,
+                            env=env)
     if result.returncode != 0:
         sys.exit(f"error: the case failed with {settings}:\n{result.stderr[-2000:]}")
     return json.loads((Path(out_dir) / "metrics.json").read_text(encoding="utf-8"))
@@ -95,21 +96,27 @@ def main():
         started = time.perf_counter()
         metrics = run_case(settings, args.seed, RESULTS / f"choose_rnn_seed{args.seed}" / name)
         seconds = time.perf_counter() - started
-        runs.append({**settings, "val_bits_per_char": metrics["val_bits_per_char"], "best_epoch": metrics["best_epoch"],
-                     "epochs_run": metrics["epochs_run"], "fit_seconds": metrics["fit_seconds"], "run_seconds": seconds})
-        print(f"units {settings['units']:>4}  learning rate {settings['learning_rate']:<6g}  seq_len {settings['seq_len']:>4}:  "
-              f"validation {metrics['val_bits_per_char']:.4f} bits/char, best epoch {metrics['best_epoch']}/{metrics['epochs_run']} run, "
+        runs.append({**settings, "val_bits_per_char": metrics["val_bits_per_char"],
+                     "best_epoch": metrics["best_epoch"], "epochs_run": metrics["epochs_run"],
+                     "fit_seconds": metrics["fit_seconds"], "run_seconds": seconds})
+        print(f"units {settings['units']:>4}  learning rate {settings['learning_rate']:<6g}  "
+              f"seq_len {settings['seq_len']:>4}:  "
+              f"validation {metrics['val_bits_per_char']:.4f} bits/char, "
+              f"best epoch {metrics['best_epoch']}/{metrics['epochs_run']} run, "
               f"fit {metrics['fit_seconds']:.1f} s, whole run {seconds:.1f} s", flush=True)
         return metrics["val_bits_per_char"]
 
-    print(f"Choosing Case 17-1's settings on the validation part (seed {args.seed}); the test part is never scored.")
+    print(f"Choosing Case 17-1's settings on the validation part (seed {args.seed}); "
+          "the test part is never scored.")
     best, best_score, _ = coordinate_search(evaluate, START, AXES)
-    print(f"\nchosen: --units {best['units']} --learning-rate {best['learning_rate']:g} --seq-len {best['seq_len']} "
+    print(f"\nchosen: --units {best['units']} --learning-rate {best['learning_rate']:g} "
+          f"--seq-len {best['seq_len']} "
           f"(validation {best_score:.4f} bits/char)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"choose_rnn_seed{args.seed}.json"
-    out.write_text(json.dumps({"seed": args.seed, "start": START, "axes": AXES, "chosen": best,
-                               "val_bits_per_char": best_score, "runs": runs}, indent=2) + "\n", encoding="utf-8")
+    summary = {"seed": args.seed, "start": START, "axes": AXES, "chosen": best,
+               "val_bits_per_char": best_score, "runs": runs}
+    out.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(f"written: {out.relative_to(REPO_ROOT)}")
 
 

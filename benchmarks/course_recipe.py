@@ -33,6 +33,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
+from utils.forecasting.settings import MILK, TEMPERATURE
+
 RESULTS = REPO_ROOT / "benchmarks" / "results"
 
 CASES = {
@@ -40,10 +42,11 @@ CASES = {
     "temperatures": ("Case17-3-TF-GatedRecurrentUnitNetworks.py", "case 17-3 (GRU)"),
 }
 RECIPES = {
-    "milk": {"csv": "monthly_milk_production.csv", "value_col": "Production", "window": 12, "course_window": 12,
+    "milk": {"data": MILK, "window": 12, "course_window": 12,
              "layers": [("LSTM", 100)], "activation": "relu", "epochs": 50, "batch_size": 1},
-    "temperatures": {"csv": "daily_min_temperatures.csv", "value_col": "Temp", "window": 100, "course_window": 0,
-                     "layers": [("GRU", 50), ("GRU", 50)], "activation": "tanh", "epochs": 20, "batch_size": 32},
+    "temperatures": {"data": TEMPERATURE, "window": 100, "course_window": 0,
+                     "layers": [("GRU", 50), ("GRU", 50)], "activation": "tanh", "epochs": 20,
+                     "batch_size": 32},
 }
 
 
@@ -58,7 +61,8 @@ def run_recipe(task, seed, json_path, epochs=None):
     from utils.plumbing.runtime import hide_tensorflow_startup_messages, set_seed
 
     recipe = RECIPES[task]
-    values = fill_gaps(load_series(data_file(recipe["csv"]), "Date", recipe["value_col"]))[0].to_numpy()
+    data = recipe["data"]  # the same file and columns as the case's
+    values = fill_gaps(load_series(data_file(data.csv), data.date_col, data.value_col))[0].to_numpy()
     first_test = len(values) - timeline.fixed_test_size(len(values), course_window=recipe["course_window"])
     scaler = scaling.fit_scaler(values[:first_test], feature_range=(0, 1))  # training steps only
     scaled = scaling.scale(scaler, values)
@@ -72,7 +76,8 @@ def run_recipe(task, seed, json_path, epochs=None):
     layers = [keras.Input(shape=(recipe["window"], 1))]
     for i, (kind, units) in enumerate(recipe["layers"]):
         last = i == len(recipe["layers"]) - 1
-        layers.append(getattr(keras.layers, kind)(units, activation=recipe["activation"], return_sequences=not last))
+        layers.append(getattr(keras.layers, kind)(units, activation=recipe["activation"],
+                                                  return_sequences=not last))
     model = keras.Sequential([*layers, keras.layers.Dense(1)])
     model.compile(optimizer="adam", loss="mse")
     started = time.perf_counter()
@@ -80,7 +85,8 @@ def run_recipe(task, seed, json_path, epochs=None):
     fit_seconds = time.perf_counter() - started
     predicted = scaling.unscale(scaler, model.predict(X_test, verbose=0)[:, 0])
     Path(json_path).write_text(json.dumps({"test_rmse": metrics.rmse(values[test_positions], predicted),
-                                           "test_points": int(len(test_positions)), "fit_seconds": fit_seconds}))
+                                           "test_points": int(len(test_positions)),
+                                           "fit_seconds": fit_seconds}))
 
 
 def timed(command, env):
@@ -93,9 +99,11 @@ def timed(command, env):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="+", choices=list(RECIPES), default=list(RECIPES))
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each; the median time is reported (default: 3)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of each; the median time is reported (default: 3)")
     parser.add_argument("--temperature-repeats", type=int, default=None,
-                        help="runs of the temperatures task, whose course recipe takes minutes a run (default: --repeats)")
+                        help="runs of the temperatures task, whose course recipe takes minutes a run "
+                             "(default: --repeats)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--run", choices=list(RECIPES), help=argparse.SUPPRESS)  # internal: one recipe run
     parser.add_argument("--json", help=argparse.SUPPRESS)
@@ -111,35 +119,45 @@ def main():
         for task in args.tasks:
             script, case_name = CASES[task]
             ours, course, our_metrics, course_metrics = [], [], None, None
-            repeats = args.temperature_repeats if task == "temperatures" and args.temperature_repeats else args.repeats
+            repeats = args.repeats
+            if task == "temperatures" and args.temperature_repeats:
+                repeats = args.temperature_repeats
             for repeat in range(repeats):
                 out_dir = Path(scratch) / f"{task}-ours-{repeat}"
-                seconds, result = timed([sys.executable, str(REPO_ROOT / "week17" / script), "--no-show", "--seed", str(args.seed),
-                                         "--output-dir", str(out_dir)], env)
+                seconds, result = timed([sys.executable, str(REPO_ROOT / "week17" / script), "--no-show",
+                                         "--seed", str(args.seed), "--output-dir", str(out_dir)], env)
                 if result.returncode != 0:
                     raise SystemExit(f"{script} failed:\n{result.stderr[-2000:]}")
                 ours.append(seconds)
                 our_metrics = json.loads((out_dir / "metrics.json").read_text())
                 json_path = Path(scratch) / f"{task}-course-{repeat}.json"
-                seconds, result = timed([sys.executable, __file__, "--run", task, "--seed", str(args.seed), "--json", str(json_path)], env)
+                seconds, result = timed([sys.executable, __file__, "--run", task, "--seed", str(args.seed),
+                                         "--json", str(json_path)], env)
                 if result.returncode != 0:
                     raise SystemExit(f"the course's {task} recipe failed:\n{result.stderr[-2000:]}")
                 course.append(seconds)
                 course_metrics = json.loads(json_path.read_text())
-                print(f"{task} run {repeat + 1}: ours {ours[-1]:.1f} s, course {course[-1]:.1f} s", flush=True)
-            rows.append((task, case_name, repeats, statistics.median(ours), statistics.median(course), our_metrics, course_metrics))
+                print(f"{task} run {repeat + 1}: ours {ours[-1]:.1f} s, course {course[-1]:.1f} s",
+                      flush=True)
+            rows.append((task, case_name, repeats, statistics.median(ours), statistics.median(course),
+                         our_metrics, course_metrics))
 
     unit = {"milk": "lb/cow", "temperatures": "°C"}
-    lines = [f"Median of the whole runs of each (fresh processes, seed {args.seed}); ratio = ours / course's, target <= 0.5.", "",
-             "| task | our run | runs | whole s | course's recipe whole s | ratio | our test RMSE | course's test RMSE |",
+    lines = [f"Median of the whole runs of each (fresh processes, seed {args.seed}); "
+             "ratio = ours / course's, target <= 0.5.", "",
+             "| task | our run | runs | whole s | course's recipe whole s | ratio | our test RMSE "
+             "| course's test RMSE |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for task, case_name, repeats, our_s, course_s, our_m, course_m in rows:
-        lines.append(f"| {task} | {case_name} | {repeats} | {our_s:.1f} | {course_s:.1f} | {our_s / course_s:.2f} | "
+        lines.append(f"| {task} | {case_name} | {repeats} | {our_s:.1f} | {course_s:.1f} | "
+                     f"{our_s / course_s:.2f} | "
                      f"{our_m['model_rmse']:.3f} {unit[task]} | {course_m['test_rmse']:.3f} {unit[task]} |")
     recipe_text = "; ".join(
         f"{task}: " + " -> ".join(f"{kind}({units})" for kind, units in r["layers"])
-        + f", {r['window']}-step windows, {r['epochs']} epochs, batch {r['batch_size']}" for task, r in RECIPES.items())
-    lines += ["", f"The course's recipes as rebuilt here: {recipe_text}; raw values scaled 0..1 on the training steps."]
+        + f", {r['window']}-step windows, {r['epochs']} epochs, batch {r['batch_size']}"
+        for task, r in RECIPES.items())
+    lines += ["", f"The course's recipes as rebuilt here: {recipe_text}; "
+              "raw values scaled 0..1 on the training steps."]
     markdown = "\n".join(lines)
     print("\n" + markdown)
     RESULTS.mkdir(parents=True, exist_ok=True)

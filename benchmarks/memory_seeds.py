@@ -34,13 +34,15 @@ SOLVED_TEST_MSE = 0.01
 def run_seed(seed, extra, folder):
     """One run of the case; returns (metrics dict, wall seconds)."""
     folder.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, str(SCRIPT), "--no-show", "--seed", str(seed), "--output-dir", str(folder), *extra]
+    command = [sys.executable, str(SCRIPT), "--no-show", "--seed", str(seed), "--output-dir", str(folder),
+               *extra]
     started = time.perf_counter()
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     (folder / "stdout.txt").write_text(result.stdout, encoding="utf-8")
     if result.returncode != 0:
-        sys.exit(f"error: seed {seed} failed (exit {result.returncode}): {result.stderr.strip().splitlines()[-1:]}")
+        last = result.stderr.strip().splitlines()[-1:]
+        sys.exit(f"error: seed {seed} failed (exit {result.returncode}): {last}")
     return json.loads((folder / "metrics.json").read_text(encoding="utf-8")), seconds
 
 
@@ -54,11 +56,15 @@ def tables(runs, seconds):
     first = runs[seeds[0]]
     lengths = [str(T) for T in first["lengths"]]
     cells = first["trained_variants"]
-    lines = [f"Case 17-4, adding problem: {first['units']} units, at most {first['epochs']} epochs of {first['samples']} "
-             f"sequences (batch {first['batch_size']}), Adam {first['learning_rate']:g}, clipnorm {first['clipnorm']:g}, "
-             f"stop at validation MSE {first['solved_below_val_mse']:g}; seeds {', '.join(map(str, seeds))}.", "",
-             "**Test MSE** (each seed, then the mean; predicting the mean scores 1/6 = 0.167, remembering only the second number 1/12 = 0.083):", "",
-             "| cell | " + " | ".join(f"T = {T}" for T in lengths) + " |", "| --- |" + " --- |" * len(lengths)]
+    header = ["| cell | " + " | ".join(f"T = {T}" for T in lengths) + " |",
+              "| --- |" + " --- |" * len(lengths)]
+    lines = [f"Case 17-4, adding problem: {first['units']} units, at most {first['epochs']} epochs of "
+             f"{first['samples']} sequences (batch {first['batch_size']}), Adam {first['learning_rate']:g}, "
+             f"clipnorm {first['clipnorm']:g}, stop at validation MSE {first['solved_below_val_mse']:g}; "
+             f"seeds {', '.join(map(str, seeds))}.", "",
+             "**Test MSE** (each seed, then the mean; predicting the mean scores 1/6 = 0.167, "
+             "remembering only the second number 1/12 = 0.083):", "",
+             *header]
     for cell in cells:
         row = []
         for T in lengths:
@@ -67,8 +73,8 @@ def tables(runs, seconds):
         lines.append(f"| {cell} | " + " | ".join(row) + " |")
     baseline = [" / ".join(fmt(runs[s]["mean_baseline_test_mse"][T], 3) for s in seeds) for T in lengths]
     lines.append("| predict the mean | " + " | ".join(baseline) + " |")
-    lines += ["", f"**Solved** (test MSE below {SOLVED_TEST_MSE}), seeds out of {len(seeds)}; epochs used per seed:", "",
-              "| cell | " + " | ".join(f"T = {T}" for T in lengths) + " |", "| --- |" + " --- |" * len(lengths)]
+    lines += ["", f"**Solved** (test MSE below {SOLVED_TEST_MSE}), seeds out of {len(seeds)}; "
+              "epochs used per seed:", "", *header]
     for cell in cells:
         row = []
         for T in lengths:
@@ -77,11 +83,14 @@ def tables(runs, seconds):
             row.append(f"{solved} of {len(seeds)} (epochs {epochs})")
         lines.append(f"| {cell} | " + " | ".join(row) + " |")
     T = first["timesteps"]
-    lines += ["", f"**At initialisation, T = {T}** (log10, each seed): the input-gradient ratio ‖∂L/∂x_1‖/‖∂L/∂x_{T}‖, "
-              "and for the gated cells the keep-gate's mean and its product over steps 2..T (median unit, one sequence):", "",
-              "| variant | log10 gradient ratio | mean keep-gate | log10 keep-gate product |", "| --- | --- | --- | --- |"]
+    lines += ["", f"**At initialisation, T = {T}** (log10, each seed): the input-gradient ratio "
+              f"‖∂L/∂x_1‖/‖∂L/∂x_{T}‖, and for the gated cells the keep-gate's mean and its product over "
+              "steps 2..T (median unit, one sequence):", "",
+              "| variant | log10 gradient ratio | mean keep-gate | log10 keep-gate product |",
+              "| --- | --- | --- | --- |"]
     for variant in first["gradient_norms"]:
-        ratio = " / ".join(fmt(runs[s]["gradient_norms"][variant]["fresh"]["log10_ratio_first_last"], 1) for s in seeds)
+        ratio = " / ".join(fmt(runs[s]["gradient_norms"][variant]["fresh"]["log10_ratio_first_last"], 1)
+                           for s in seeds)
         if variant in first["gate_paths"]:
             paths = [runs[s]["gate_paths"][variant]["fresh"] for s in seeds]
             gate = " / ".join(f"{p['mean_gate']:.3f}" for p in paths)
@@ -95,8 +104,10 @@ def tables(runs, seconds):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2], help="seeds (default: %(default)s)")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2],
+                        help="seeds (default: %(default)s)")
     parser.add_argument("extra", nargs="*", help="flags for the case script, after --")
     args = parser.parse_args()
     runs, seconds = {}, {}

@@ -9,12 +9,17 @@ over time steps) are most of the time, and the cells' different amounts of arith
 show. With many sequences, many features, many units and long sequences the matrix products
 dominate, and an LSTM (4 weight blocks) should cost more than a GRU (3) and a SimpleRNN (1).
 
-Each (regime, cell) gets a fresh model trained for --epochs epochs on fixed random data (the real
-milk and temperature training windows for the lesson regimes, as Case 17-5 trains them); the first
-epoch also builds the graph, so the reported number is the median of the other epochs. The table is
-printed as markdown and written to benchmarks/results/speed_regimes.md (not committed). Timings on a
-busy machine are inflated: run it on a quiet one.
-"""
+Each (regime, cell) gets a fresh model trained for --epochs epochs on fixed data: for the lesson
+regimes the real milk and temperature training windows, prepared by the cases' own steps and fed in
+the cases' batch sizes (utils/forecasting/settings.py), but cut at 12 months and 14 days with 16 and
+32 units, the sizes this table has always used (Case 17-3's were 14 days and 32 units before
+choose_gru.py); for the others random data. The first epoch also builds the graph, so the reported
+number is the median of the other epochs. The table is printed as markdown and written to
+benchmarks/results/speed_regimes.md (not committed). Timings on a busy machine are inflated: run it
+on a quiet one.
+
+(The first line stays one line: the benchmark takes it as this table's heading in docs/RESULTS.md.)
+"""  # noqa: E501
 
 import argparse
 import os
@@ -34,16 +39,19 @@ def regimes():
     """name -> (X_train, y_train, units, batch size); lesson tasks first, then the arithmetic-heavy ones."""
     import numpy as np
 
+    from utils.forecasting.settings import MILK, TEMPERATURE
     from utils.forecasting.tasks import milk_task, temperature_task
 
+    # the table's own window lengths and units (see the docstring); the batch sizes are the cases'
     milk, temperatures = milk_task(window=12), temperature_task(window=14)
     rng = np.random.default_rng(0)
     heavy_short = rng.normal(size=(2048, 12, 32)).astype("float32")
     heavy_long = rng.normal(size=(2048, 100, 32)).astype("float32")
     target = rng.normal(size=(2048,)).astype("float32")
     return {
-        "lesson: milk (Case 17-2 / 17-5)": (milk.X_train, milk.y_train, 16, 16),
-        "lesson: temperatures (Case 17-3 / 17-5)": (temperatures.X_train, temperatures.y_train, 32, 128),
+        "lesson: milk (Case 17-2 / 17-5)": (milk.X_train, milk.y_train, 16, MILK.batch_size),
+        "lesson: temperatures (Case 17-3 / 17-5)": (temperatures.X_train, temperatures.y_train, 32,
+                                                    TEMPERATURE.batch_size),
         "2,048 sequences, 32 features, T = 12, 16 units": (heavy_short, target, 16, 64),
         "2,048 sequences, 32 features, T = 100, 256 units": (heavy_long, target, 256, 64),
     }
@@ -52,7 +60,8 @@ def regimes():
 def seconds_per_epoch(keras, cell, X, y, units, batch_size, epochs):
     """Median wall-clock seconds of epochs 2..N of a fresh one-layer model."""
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input(X.shape[1:]), getattr(keras.layers, cell)(units), keras.layers.Dense(1)])
+    model = keras.Sequential([keras.Input(X.shape[1:]), getattr(keras.layers, cell)(units),
+                              keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
     times = []
     timer = keras.callbacks.LambdaCallback(
@@ -65,7 +74,8 @@ def seconds_per_epoch(keras, cell, X, y, units, batch_size, epochs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=4, help="epochs per model; the first is not timed (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, default=4,
+                        help="epochs per model; the first is not timed (default: %(default)s)")
     args = parser.parse_args()
     if args.epochs < 2:
         sys.exit("error: --epochs must be 2 or more (the first epoch builds the graph and is not timed)")
@@ -77,9 +87,11 @@ def main():
     import tensorflow as tf
 
     machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, "
-               f"TensorFlow {tf.__version__}, Keras {keras.__version__}, GPU: {bool(tf.config.list_logical_devices('GPU'))}")
+               f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+               f"GPU: {bool(tf.config.list_logical_devices('GPU'))}")
     lines = [f"s/epoch (median of epochs 2..{args.epochs}); {machine}", "",
-             "| regime | sequences × T × features | units | batch (steps/epoch) | SimpleRNN | LSTM | GRU | GRU / LSTM |",
+             "| regime | sequences × T × features | units | batch (steps/epoch) | SimpleRNN | LSTM | GRU "
+             "| GRU / LSTM |",
              "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |"]
     for name, (X, y, units, batch) in regimes().items():
         seconds = {}
@@ -88,7 +100,8 @@ def main():
             print(f"{name}: {cell} {seconds[cell]:.3f} s/epoch", flush=True)
         steps = -(-len(X) // batch)
         lines.append(f"| {name} | {len(X):,} × {X.shape[1]} × {X.shape[2]} | {units} | {batch} ({steps}) | "
-                     + " | ".join(f"{seconds[c]:.3f}" for c in CELLS) + f" | {seconds['GRU'] / seconds['LSTM']:.2f} |")
+                     + " | ".join(f"{seconds[c]:.3f}" for c in CELLS)
+                     + f" | {seconds['GRU'] / seconds['LSTM']:.2f} |")
     text = "\n".join(lines)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "speed_regimes.md").write_text(text + "\n", encoding="utf-8")

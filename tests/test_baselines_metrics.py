@@ -1,4 +1,5 @@
-"""utils.forecasting.baselines and utils.forecasting.metrics, on series whose answers can be worked out by hand."""
+"""utils.forecasting.baselines and utils.forecasting.metrics, on series whose answers can be worked out
+by hand."""
 
 import json
 
@@ -45,7 +46,9 @@ def test_results_table_sorts_by_rmse():
 
 
 def test_write_metrics_makes_plain_json(tmp_path):
-    path = metrics.write_metrics(tmp_path / "m.json", {"a": np.float32(1.23456789), "b": np.int64(3), "c": {"d": [np.float64(0.5)]}})
+    path = metrics.write_metrics(
+        tmp_path / "m.json", {"a": np.float32(1.23456789), "b": np.int64(3), "c": {"d": [np.float64(0.5)]}}
+    )
     assert json.loads(path.read_text()) == {"a": 1.234568, "b": 3, "c": {"d": [0.5]}}
 
 
@@ -53,7 +56,9 @@ def test_best_by_rmse_and_the_verdict_sentence():
     scores = {"a": {"rmse": 3.0, "mae": 1.0}, "b": {"rmse": 2.0, "mae": 5.0}}
     assert metrics.best_by_rmse(scores) == "b"
     won = metrics.verdict("LSTM", 1.5, "b", 2.0, "kg")
-    assert won.startswith("On the test period the LSTM beat the best simple baseline chosen on validation (b, RMSE 2.000 kg)")
+    assert won.startswith(
+        "On the test period the LSTM beat the best simple baseline chosen on validation (b, RMSE 2.000 kg)"
+    )
     assert "by 25.0 %" in won
     lost = metrics.verdict("LSTM", 2.5, "b", 2.0)
     assert "did not beat" in lost and "25.0 % higher" in lost

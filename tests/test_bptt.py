@@ -1,4 +1,5 @@
-"""The hand-written backward passes in utils/recurrent/bptt.py must equal tf.GradientTape on the same Keras layer."""
+"""The hand-written backward passes in utils/recurrent/bptt.py must equal tf.GradientTape on the same
+Keras layer."""
 
 import os
 import subprocess
@@ -48,7 +49,10 @@ def tape_by_step(layer, x, d_outputs, d_last_cell=None):
     x_tf = tf.constant(x)
     with tf.GradientTape(persistent=True) as tape:
         tape.watch(x_tf)
-        states = [tf.zeros((x.shape[0], UNITS), dtype=tf.float64) for _ in range(2 if isinstance(cell, keras.layers.LSTMCell) else 1)]
+        states = [
+            tf.zeros((x.shape[0], UNITS), dtype=tf.float64)
+            for _ in range(2 if isinstance(cell, keras.layers.LSTMCell) else 1)
+        ]
         hidden, cells_ = [], []
         for t in range(x.shape[1]):
             output, states = cell(x_tf[:, t], states)
@@ -62,8 +66,11 @@ def tape_by_step(layer, x, d_outputs, d_last_cell=None):
         loss = tf.reduce_sum(outputs * d_outputs)
         if d_last_cell is not None:
             loss += tf.reduce_sum(cells_[-1] * d_last_cell)
-    from_layer = keras.ops.convert_to_numpy(layer(x))  # (batch, T, units), or (batch, units) for the last state only
-    np.testing.assert_allclose(outputs.numpy() if layer.return_sequences else outputs.numpy()[:, -1], from_layer, atol=1e-10)
+    # (batch, T, units), or (batch, units) for the last state only
+    from_layer = keras.ops.convert_to_numpy(layer(x))
+    np.testing.assert_allclose(
+        outputs.numpy() if layer.return_sequences else outputs.numpy()[:, -1], from_layer, atol=1e-10
+    )
     weight_grads = tape.gradient(loss, layer.trainable_weights)
     result = {"weights": [g.numpy() for g in weight_grads], "dx": tape.gradient(loss, x_tf).numpy(),
               "dh": np.stack([g.numpy() for g in tape.gradient(loss, hidden)], axis=1)}
@@ -149,7 +156,9 @@ def test_float32_layer_with_a_dense_head_matches_the_tape(kind):
         assert_close(a, e, w.path)
 
 
-@pytest.mark.parametrize("kind, clip", [(kind, "global_clipnorm") for kind in LAYERS] + [("LSTM", "clipnorm")])
+@pytest.mark.parametrize(
+    "kind, clip", [(kind, "global_clipnorm") for kind in LAYERS] + [("LSTM", "clipnorm")]
+)
 def test_one_training_step_by_hand_equals_keras_sgd(kind, clip):
     """Forward, BPTT, clipping, SGD update by hand == model.train_on_batch with keras SGD."""
     keras.utils.set_random_seed(15)
@@ -159,7 +168,9 @@ def test_one_training_step_by_hand_equals_keras_sgd(kind, clip):
     clip_norm, learning_rate = 0.5, 0.1
     by_hand = sgd_by_hand.sgd_training_step(layer, dense, x, y, learning_rate, **{clip: clip_norm})
 
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate, **{clip: clip_norm}), loss="mse", run_eagerly=True)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate, **{clip: clip_norm}), loss="mse", run_eagerly=True
+    )
     keras_loss = model.train_on_batch(x, y)
     assert by_hand["loss"] == pytest.approx(float(keras_loss), rel=1e-6)  # Keras reports the loss as float32
     assert by_hand["grad_norm"] > clip_norm  # the clipping really changed the step
@@ -233,5 +244,7 @@ def test_equal_to_jax_grad_on_the_jax_backend():
         pytest.skip("jax is not installed (pip install jax to run the JAX comparison)")
     env = dict(os.environ, KERAS_BACKEND="jax")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run([sys.executable, "-c", JAX_CHECK], capture_output=True, text=True, env=env, cwd=root, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", JAX_CHECK], capture_output=True, text=True, env=env, cwd=root, timeout=300
+    )
     assert done.returncode == 0 and "jax ok" in done.stdout, done.stderr[-3000:]

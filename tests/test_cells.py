@@ -74,7 +74,9 @@ def test_gru_reset_before_matches_keras():
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
 def test_non_default_activations_and_no_bias_match_keras(kind):
-    layer = LAYERS[kind](UNITS, activation="relu", recurrent_activation="sigmoid", use_bias=False, return_sequences=True)
+    layer = LAYERS[kind](
+        UNITS, activation="relu", recurrent_activation="sigmoid", use_bias=False, return_sequences=True
+    )
     build_with_large_weights(layer, FEATURES, seed=5)
     assert_matches_keras(layer, random_inputs(seed=6))
 
@@ -86,7 +88,9 @@ def test_rnn_wrapper_around_a_cell_matches_keras():
 
 
 def test_unsupported_activation_is_a_clear_error():
-    layer = build_with_large_weights(keras.layers.LSTM(UNITS, recurrent_activation="hard_sigmoid"), FEATURES, seed=9)
+    layer = build_with_large_weights(
+        keras.layers.LSTM(UNITS, recurrent_activation="hard_sigmoid"), FEATURES, seed=9
+    )
     with pytest.raises(ValueError, match="hard_sigmoid"):
         cells.run_cell(layer, random_inputs(seed=10)[0])
 
@@ -201,9 +205,13 @@ def test_gate_table_with_step_labels_and_a_row_limit():
     assert f"{trace['forget_gate'][4, 1]:+8.4f}" in lines[6]
     assert lines[-1] == "... 7 more months in gates.png" and len(lines) == 2 + 5 + 1
     # Generic wording by default; no cut line when everything fits.
-    assert gate_views.format_gate_table(trace, "forget_gate", max_rows=10).splitlines()[-1] == "... 2 more time steps not shown"
+    assert (
+        gate_views.format_gate_table(trace, "forget_gate", max_rows=10).splitlines()[-1]
+        == "... 2 more time steps not shown"
+    )
     assert len(gate_views.format_gate_table(trace, "forget_gate", max_rows=12).splitlines()) == 2 + 12
-    assert gate_views.format_gate_table(trace, "cell_state", step_labels=dates, step_header="month").splitlines()[1].split()[0] == "month"
+    labelled = gate_views.format_gate_table(trace, "cell_state", step_labels=dates, step_header="month")
+    assert labelled.splitlines()[1].split()[0] == "month"
     with pytest.raises(ValueError, match="12 time steps"):
         gate_views.format_gate_table(trace, "forget_gate", step_labels=dates[:3])
     with pytest.raises(ValueError, match="max_rows"):

@@ -94,7 +94,9 @@ def test_monthly_dates_on_any_day_of_the_month_are_put_on_the_first():
     month_ends = pd.date_range("2000-01-31", periods=30, freq="ME").delete(2)  # March 2000 is missing
     series = pd.Series(np.arange(30.0)[np.arange(30) != 2], index=month_ends)
     filled, missing = fill_gaps(series)
-    assert list(filled.index[:4]) == list(pd.to_datetime(["2000-01-01", "2000-02-01", "2000-03-01", "2000-04-01"]))
+    assert list(filled.index[:4]) == list(
+        pd.to_datetime(["2000-01-01", "2000-02-01", "2000-03-01", "2000-04-01"])
+    )
     assert missing == [pd.Timestamp("2000-03-01")]
     assert filled.iloc[2] == 2.0
 
@@ -132,7 +134,8 @@ def test_dates_after_continues_a_regular_index():
         (pd.date_range("2000-01-01", periods=30, freq="D").delete([3, 10]), "daily"),  # gaps keep the kind
         (pd.bdate_range("2000-01-03", periods=30), "business-daily"),
         (pd.bdate_range("2000-01-03", periods=30).delete([4, 9]), "business-daily"),  # holidays keep the kind
-        (pd.date_range("2000-01-03", periods=5, freq="D"), "daily"),  # Monday to Friday of one week: no weekend spanned
+        # Monday to Friday of one week: no weekend spanned
+        (pd.date_range("2000-01-03", periods=5, freq="D"), "daily"),
         (pd.date_range("2000-01-02", periods=30, freq="W"), "weekly"),
         (pd.date_range("2000-01-01", periods=30, freq="MS"), "monthly"),
         (pd.date_range("2000-01-31", periods=30, freq="ME"), "monthly"),

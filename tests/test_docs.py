@@ -1,4 +1,5 @@
-"""The documentation: every relative link and image in README.md and docs/*.md resolves; the README stays short."""
+"""The documentation: every relative link and image in README.md and docs/*.md resolves; the README
+stays short."""
 
 import re
 from pathlib import Path
@@ -32,7 +33,10 @@ def relative_targets(markdown):
 
 
 def test_link_checker_finds_links_images_and_anchors():
-    text = "# A heading\n[a](docs/x.md) ![b](img.png \"t\") [web](https://e.org) [c](#a-heading)\n```\n[no](skip.md)\n```\n"
+    text = (
+        '# A heading\n[a](docs/x.md) ![b](img.png "t") [web](https://e.org) [c](#a-heading)\n'
+        "```\n[no](skip.md)\n```\n"
+    )
     assert relative_targets(text) == ["docs/x.md", "img.png", "#a-heading"]
     assert "a-heading" in anchors(text)
 
@@ -46,14 +50,20 @@ def test_every_relative_link_and_image_resolves(document):
         resolved = (document.parent / path).resolve() if path else document
         if not resolved.exists():
             broken.append(f"{target} (no file {resolved})")
-        elif anchor and resolved.suffix == ".md" and anchor not in anchors(resolved.read_text(encoding="utf-8")):
+        elif (
+            anchor
+            and resolved.suffix == ".md"
+            and anchor not in anchors(resolved.read_text(encoding="utf-8"))
+        ):
             broken.append(f"{target} (no heading #{anchor})")
     assert not broken, f"{document.name}: broken links: {broken}"
 
 
 def test_readme_is_at_most_12_kb():
     size = (REPO_ROOT / "README.md").stat().st_size
-    assert size <= README_LIMIT, f"README.md is {size} bytes; keep it at most {README_LIMIT} (move detail into docs/)"
+    assert size <= README_LIMIT, (
+        f"README.md is {size} bytes; keep it at most {README_LIMIT} (move detail into docs/)"
+    )
 
 
 def test_readme_links_the_rest():

@@ -1,4 +1,5 @@
-"""utils.forecasting.features: the day of the year as a point on a circle (moved here from test_case_gru.py)."""
+"""utils.forecasting.features: the day of the year as a point on a circle (moved here from
+test_case_gru.py)."""
 
 import numpy as np
 import pandas as pd
@@ -23,11 +24,16 @@ def test_day_of_year_features_put_the_year_on_a_circle():
 
 
 def test_day_of_year_features_accept_plain_date_strings():
-    np.testing.assert_allclose(day_of_year_features(["2001-01-01"]), day_of_year_features(pd.DatetimeIndex(["2001-01-01"])))
+    np.testing.assert_allclose(
+        day_of_year_features(["2001-01-01"]), day_of_year_features(pd.DatetimeIndex(["2001-01-01"]))
+    )
 
 
 def test_business_days_keep_their_place_in_the_year():
-    """A Monday-to-Friday index: each date keeps its own day of the year (the weekend days are simply absent)."""
+    """A Monday-to-Friday index: each date keeps its own day of the year (the weekend days are simply
+    absent)."""
     business = pd.bdate_range("2001-01-01", "2001-12-31")
     every_day = pd.date_range("2001-01-01", "2001-12-31")
-    np.testing.assert_array_equal(day_of_year_features(business), day_of_year_features(every_day)[every_day.isin(business)])
+    np.testing.assert_array_equal(
+        day_of_year_features(business), day_of_year_features(every_day)[every_day.isin(business)]
+    )

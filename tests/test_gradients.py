@@ -51,7 +51,9 @@ def test_gradient_norms_match_the_linear_recurrence(a):
 
 def test_gradient_norms_do_not_depend_on_the_batch_size():
     """Per-sample losses are summed, not averaged: one sample gives the same norms as many."""
-    model = keras.Sequential([keras.Input((8, 2)), keras.layers.GRU(3), keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [keras.Input((8, 2)), keras.layers.GRU(3), keras.layers.Dense(1, activation="sigmoid")]
+    )
     x = np.random.default_rng(1).normal(size=(6, 8, 2)).astype(np.float32)
     y = np.array([0, 1, 1, 0, 1, 0], np.float32)
     all_rows = gradients.input_gradient_norms(model, x, y, keras.losses.binary_crossentropy, per_sample=True)
@@ -89,7 +91,8 @@ def test_recall_task_puts_the_label_in_the_first_step():
     assert X.shape == (500, 30, 1) and y.shape == (500,)
     assert X.dtype == np.float32 and y.dtype == np.float32
     assert set(np.unique(X[:, 0, 0])) == {-1.0, 1.0}
-    np.testing.assert_array_equal(y, (X[:, 0, 0] > 0).astype(np.float32))  # the label is the first value's sign
+    # the label is the first value's sign
+    np.testing.assert_array_equal(y, (X[:, 0, 0] > 0).astype(np.float32))
     assert 0.4 < y.mean() < 0.6  # both classes, about half each: chance is 0.5
     # The later steps are noise that carries nothing about the label.
     later_mean = X[:, 1:, 0].mean(axis=1)
@@ -218,7 +221,8 @@ def test_forget_gate_product_equals_the_tapes_cell_path(forget_bias):
 
 
 def test_the_full_cell_jacobian_also_has_paths_through_h():
-    """Without holding the gates fixed the Jacobian is a full matrix: the product of gates is one path of several."""
+    """Without holding the gates fixed the Jacobian is a full matrix: the product of gates is one path of
+    several."""
     from utils.recurrent import cells
 
     layer = _lstm_layer(seed=3)
@@ -248,8 +252,10 @@ def test_clipnorm_rescales_each_gradient_above_the_limit_to_norm_one():
     # SGD with learning rate 1 moves each weight by exactly its (clipped) gradient
     step_big, step_small = _one_step(keras.optimizers.SGD(learning_rate=1.0, clipnorm=1.0), [big, small])
     assert np.linalg.norm(step_big) == pytest.approx(1.0, rel=1e-5)  # rescaled to norm 1 ...
-    np.testing.assert_allclose(step_big / np.linalg.norm(step_big), big / np.linalg.norm(big), rtol=1e-5)  # ... same direction
-    np.testing.assert_allclose(step_small, small, rtol=1e-6)  # below the limit: untouched (clipnorm is per tensor)
+    # ... same direction
+    np.testing.assert_allclose(step_big / np.linalg.norm(step_big), big / np.linalg.norm(big), rtol=1e-5)
+    # below the limit: untouched (clipnorm is per tensor)
+    np.testing.assert_allclose(step_small, small, rtol=1e-6)
 
 
 def test_global_clipnorm_rescales_all_gradients_together():
@@ -271,9 +277,10 @@ def test_clipnorm_does_not_cap_adams_step():
         gradient = direction / np.linalg.norm(direction) * size
         steps[size] = _one_step(keras.optimizers.Adam(learning_rate=0.01, clipnorm=1.0), [gradient])[0]
     for size, step in steps.items():
-        # Keras's Adam at step 1: m = 0.1 g, v = 0.001 g^2, step = lr * sqrt(1 - 0.999) / (1 - 0.9) * m / (sqrt(v) + 1e-7)
-        # = lr * g / (|g| + 3e-6): each weight moves by ~0.01, so the step's norm is ~0.01 * sqrt(50) = 0.07 for a
-        # gradient of norm 1e-2 (not clipped) and 1e3 (clipped to 1) alike. (Elements near 3e-6 would move less.)
+        # Keras's Adam at step 1: m = 0.1 g, v = 0.001 g^2,
+        # step = lr * sqrt(1 - 0.999) / (1 - 0.9) * m / (sqrt(v) + 1e-7) = lr * g / (|g| + 3e-6):
+        # each weight moves by ~0.01, so the step's norm is ~0.01 * sqrt(50) = 0.07 for a gradient of
+        # norm 1e-2 (not clipped) and 1e3 (clipped to 1) alike. (Elements near 3e-6 would move less.)
         assert np.linalg.norm(step) == pytest.approx(0.01 * np.sqrt(50), rel=0.02), size
     # a tiny gradient is scaled up, not down: Adam rescales it
     assert np.linalg.norm(steps[1e-2]) > 5 * 1e-2
@@ -288,14 +295,21 @@ def test_gradient_and_memory_plots(tmp_path):
     from utils.showing import plotting
 
     norms = np.geomspace(1e-20, 1.0, 30)
-    fig = gradient_plots.plot_gradient_norms({"GRU": {"fresh": norms, "after training": norms[::-1]},
-                                         "GRU, gates open": {"fresh": norms, "after training": np.full(30, np.nan)}}, "t")
+    fig = gradient_plots.plot_gradient_norms(
+        {
+            "GRU": {"fresh": norms, "after training": norms[::-1]},
+            "GRU, gates open": {"fresh": norms, "after training": np.full(30, np.nan)},
+        },
+        "t",
+    )
     assert len(fig.axes) == 2 and fig.axes[0].get_yscale() == "log"
     assert fig.axes[0].lines[1].get_linestyle() == ":"  # a "gates open" variant is dotted
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), norms)
     assert plotting.save_figure(fig, tmp_path / "g.png", show=False).stat().st_size > 0
 
-    fig = gradient_plots.plot_mse_by_length([10, 50, 100], {"LSTM": [0.01, 0.02, 0.16]}, baselines={"predict the mean": 1 / 6})
+    fig = gradient_plots.plot_mse_by_length(
+        [10, 50, 100], {"LSTM": [0.01, 0.02, 0.16]}, baselines={"predict the mean": 1 / 6}
+    )
     ax = fig.axes[0]
     np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.01, 0.02, 0.16])
     assert ax.lines[1].get_ydata()[0] == pytest.approx(1 / 6)  # the baseline line at its MSE

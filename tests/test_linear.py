@@ -22,7 +22,9 @@ def test_noise_free_linear_data_takes_the_smallest_penalty():
     rng = np.random.default_rng(0)
     weights = np.array([0.5, -1.0, 2.0, 0.3])
     X_train, X_val = rng.normal(size=(200, 4)), rng.normal(size=(50, 4))
-    choice = ridge_on_validation(windows_from(X_train), X_train @ weights, windows_from(X_val), X_val @ weights)
+    choice = ridge_on_validation(
+        windows_from(X_train), X_train @ weights, windows_from(X_val), X_val @ weights
+    )
     assert choice.alpha == min(ALPHAS)
     assert set(choice.validation_mse) == set(ALPHAS)
     np.testing.assert_allclose(choice.predict(windows_from(X_val)), X_val @ weights, atol=1e-3)
@@ -45,7 +47,9 @@ def test_a_tie_goes_to_the_larger_penalty():
     """A constant target: every alpha predicts it exactly, so the simplest model (largest alpha) is kept."""
     rng = np.random.default_rng(2)
     X_train, X_val = rng.normal(size=(100, 8)), rng.normal(size=(40, 8))
-    choice = ridge_on_validation(windows_from(X_train, 8), np.full(100, 3.0), windows_from(X_val, 8), np.full(40, 3.0))
+    choice = ridge_on_validation(
+        windows_from(X_train, 8), np.full(100, 3.0), windows_from(X_val, 8), np.full(40, 3.0)
+    )
     assert choice.alpha == max(ALPHAS)
     np.testing.assert_allclose(choice.predict(windows_from(X_val, 8)), 3.0)
 

@@ -14,7 +14,9 @@ def saved(fig, tmp_path, name):
 
 
 def test_plot_loss_draws_training_and_validation(tmp_path):
-    history = SimpleNamespace(history={"loss": [3.0, 2.0, 1.5], "val_loss": [3.2, 2.5, 2.4]}, model=SimpleNamespace(loss="mse"))
+    history = SimpleNamespace(
+        history={"loss": [3.0, 2.0, 1.5], "val_loss": [3.2, 2.5, 2.4]}, model=SimpleNamespace(loss="mse")
+    )
     fig = plotting.plot_loss(history)
     assert [line.get_label() for line in fig.axes[0].get_lines()] == ["training", "validation"]
     assert list(fig.axes[0].get_lines()[1].get_ydata()) == [3.2, 2.5, 2.4]
@@ -24,7 +26,9 @@ def test_plot_loss_draws_training_and_validation(tmp_path):
 def test_forecast_and_future_plots_keep_real_units(tmp_path):
     series = pd.Series(np.arange(24.0) + 500, index=pd.date_range("2000-01-01", periods=24, freq="MS"))
     dates = pd.date_range("2002-01-01", periods=3, freq="MS")
-    fig = plotting.plot_forecast(series, dates, [524.0, 525.0, 526.0], {"model": [523.0, 525.5, 527.0]}, "pounds per cow", "t")
+    fig = plotting.plot_forecast(
+        series, dates, [524.0, 525.0, 526.0], {"model": [523.0, 525.5, 527.0]}, "pounds per cow", "t"
+    )
     assert fig.axes[0].get_ylabel() == "pounds per cow"
     assert max(fig.axes[0].get_lines()[0].get_ydata()) == 523.0  # not scaled to 0..1
     assert saved(fig, tmp_path, "forecast.png")
@@ -97,8 +101,10 @@ for name in ("a", "b"):
     fig, ax = plt.subplots()
     ax.plot([1, 2, 3])
     plotting.save_figure(fig, {out!r} + "/" + name + ".png", show=True)
-print("went on after showing", len(plt.get_fignums()), "windows in", round(time.perf_counter() - started, 1), "s", flush=True)
-timer = plt.figure(1).canvas.new_timer(interval=1500)  # a student closing the windows 1.5 s into the final wait
+print("went on after showing", len(plt.get_fignums()), "windows in",
+      round(time.perf_counter() - started, 1), "s", flush=True)
+# a student closing the windows 1.5 s into the final wait
+timer = plt.figure(1).canvas.new_timer(interval=1500)
 timer.add_callback(lambda: plt.close("all"))
 timer.start()
 """
@@ -119,12 +125,18 @@ def test_on_a_real_screen_the_run_goes_on_and_waits_for_the_windows_at_the_end(t
         pytest.skip("needs Xvfb (a virtual screen) to open real windows")
     pytest.importorskip("tkinter")
     display = f":{90 + os.getpid() % 9}"
-    screen = subprocess.Popen(["Xvfb", display, "-screen", "0", "800x600x24"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    screen = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "800x600x24"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         time.sleep(1)
         env = dict(os.environ, DISPLAY=display, MPLBACKEND="TkAgg")
-        code = WINDOWED_RUN.format(root=str(Path(plotting.__file__).resolve().parent.parent), out=str(tmp_path))
-        result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        code = WINDOWED_RUN.format(
+            root=str(Path(plotting.__file__).resolve().parent.parent), out=str(tmp_path)
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        )
     finally:
         screen.terminate()
         screen.wait()

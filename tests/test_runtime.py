@@ -1,5 +1,7 @@
-"""utils.plumbing.cli, utils.plumbing.paths, utils.plumbing.errors, utils.showing.plotting and utils.plumbing.runtime: the scripts' plumbing."""
+"""utils.plumbing.cli, utils.plumbing.paths, utils.plumbing.errors, utils.showing.plotting and
+utils.plumbing.runtime: the scripts' plumbing."""
 
+import argparse
 import os
 import subprocess
 import sys
@@ -37,7 +39,15 @@ def test_fitting_flags_have_the_given_defaults_and_reject_nonsense(capsys):
     assert caught.value.code == 2 and "--learning-rate" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv, words", [(["--window", "0"], ["--window", "1 or more"]), (["--epochs", "x"], ["whole number"]), (["--windw", "3"], ["unknown flag", "--windw"]), (["--wind", "3"], ["unknown flag", "--wind"])])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--window", "0"], ["--window", "1 or more"]),
+        (["--epochs", "x"], ["whole number"]),
+        (["--windw", "3"], ["unknown flag", "--windw"]),
+        (["--wind", "3"], ["unknown flag", "--wind"]),
+    ],
+)
 def test_bad_flags_exit_2_with_one_line(capsys, argv, words):
     with pytest.raises(SystemExit) as caught:
         cli.parse_flags(make_parser(), argv)
@@ -51,7 +61,7 @@ def test_bad_flags_exit_2_with_one_line(capsys, argv, words):
 def test_positive_float_rejects_zero_and_text():
     assert cli.positive_float("0.5") == 0.5
     for text in ("0", "-1", "nan", "inf", "abc"):
-        with pytest.raises(Exception):
+        with pytest.raises(argparse.ArgumentTypeError):  # what argparse turns into its one-line error
             cli.positive_float(text)
 
 
@@ -80,21 +90,34 @@ def test_save_figure_writes_a_png_without_a_display(tmp_path, monkeypatch):
 
 
 def test_bad_input_error_becomes_one_line_and_exit_code_2():
-    code = "from utils.plumbing.errors import BadInputError, exit_cleanly_on_bad_input\nexit_cleanly_on_bad_input()\nraise BadInputError('the file is wrong; fix it')"
+    code = (
+        "from utils.plumbing.errors import BadInputError, exit_cleanly_on_bad_input\n"
+        "exit_cleanly_on_bad_input()\n"
+        "raise BadInputError('the file is wrong; fix it')"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=paths.REPO_ROOT, capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip() == "error: the file is wrong; fix it"
 
 
 def test_other_errors_keep_their_traceback():
-    code = "from utils.plumbing.errors import exit_cleanly_on_bad_input\nexit_cleanly_on_bad_input()\nraise KeyError('bug')"
+    code = (
+        "from utils.plumbing.errors import exit_cleanly_on_bad_input\n"
+        "exit_cleanly_on_bad_input()\n"
+        "raise KeyError('bug')"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=paths.REPO_ROOT, capture_output=True, text=True)
     assert result.returncode == 1 and "Traceback" in result.stderr
 
 
 def test_a_console_that_cannot_show_a_symbol_gets_a_question_mark_not_a_crash():
     env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
-    result = subprocess.run([sys.executable, "-c", "import utils; print('∂loss/∂x ‖ 5 °C')"], cwd=paths.REPO_ROOT, capture_output=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", "import utils; print('∂loss/∂x ‖ 5 °C')"],
+        cwd=paths.REPO_ROOT,
+        capture_output=True,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode("cp1252").strip() == "?loss/?x ? 5 °C"
 

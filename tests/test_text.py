@@ -143,11 +143,15 @@ def test_context_is_the_text_before_the_scored_part():
     # P(b|a) = (2+1)/(2+3) = 3/5. With the default context, the end of train ('b'):
     # P(b|b) = (0+1)/(1+3) = 1/4.
     train, val = np.array([0, 1, 0, 1]), np.array([1])
-    assert ngram_bits_per_char(train, val, 2, 1.0, vocab_size=3, context=np.array([2, 0])) == pytest.approx(-math.log2(3 / 5))
+    assert ngram_bits_per_char(train, val, 2, 1.0, vocab_size=3, context=np.array([2, 0])) == pytest.approx(
+        -math.log2(3 / 5)
+    )
     assert ngram_bits_per_char(train, val, 2, 1.0, vocab_size=3) == pytest.approx(2.0)
     # best_add_k passes the context on: the same k and score as scoring each k by hand
     k, bits = best_add_k(train, val, 2, ks=(0.1, 1.0), vocab_size=3, context=np.array([2, 0]))
-    assert bits == pytest.approx(min(ngram_bits_per_char(train, val, 2, kk, 3, context=np.array([2, 0])) for kk in (0.1, 1.0)))
+    assert bits == pytest.approx(
+        min(ngram_bits_per_char(train, val, 2, kk, 3, context=np.array([2, 0])) for kk in (0.1, 1.0))
+    )
 
 
 def test_best_add_k_returns_the_minimum_over_ks():
@@ -203,11 +207,13 @@ def test_carrying_the_state_equals_rereading_from_a_zero_state():
         carried.append(probabilities)
     carried = np.array(carried)
 
-    whole = keras.ops.convert_to_numpy(model(context[np.newaxis]))[0]  # re-read from the zero state, all at once
+    # re-read from the zero state, all at once
+    whole = keras.ops.convert_to_numpy(model(context[np.newaxis]))[0]
     np.testing.assert_allclose(carried, whole, atol=1e-5)
 
     windows = np.stack([context[t + 1 - window : t + 1] for t in range(window - 1, len(context))])
-    reread_last = keras.ops.convert_to_numpy(model(windows))[:, -1]  # re-read only the last `window` characters
+    # re-read only the last `window` characters
+    reread_last = keras.ops.convert_to_numpy(model(windows))[:, -1]
     np.testing.assert_allclose(carried[window - 1], reread_last[0], atol=1e-5)  # same context: equal
     assert np.abs(carried[window:] - reread_last[1:]).max() > 1e-4  # the window forgot what the state holds
 

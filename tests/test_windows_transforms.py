@@ -1,4 +1,5 @@
-"""utils.forecasting.windows and utils.forecasting.transforms: windows, the chronological split, scaling and target transforms."""
+"""utils.forecasting.windows and utils.forecasting.transforms: windows, the chronological split, scaling
+and target transforms."""
 
 import numpy as np
 import pytest
@@ -32,7 +33,9 @@ def test_course_test_size_is_the_last_32_of_156_windows():
 
 def test_split_by_position_is_chronological():
     X, y, positions = windows.make_windows(np.arange(20.0), np.arange(20.0), window=4)
-    X_train, X_test, y_train, y_test, test_positions = windows.split_by_position(X, y, positions, first_test_position=15)
+    X_train, X_test, y_train, y_test, test_positions = windows.split_by_position(
+        X, y, positions, first_test_position=15
+    )
     assert list(test_positions) == [15, 16, 17, 18, 19]
     assert y_train.max() < y_test.min()
     assert len(X_train) + len(X_test) == len(X)
@@ -105,7 +108,9 @@ def test_three_periods_masks_and_sizes():
 def test_a_window_too_long_for_training_is_one_clear_error():
     periods = timeline.three_periods(168, 32, 24)
     assert windows.check_window_fits(12, periods, first_input=1, first_target=13) == 112 - 13
-    with pytest.raises(BadInputError, match=r"--window 100 leaves 11 training samples.*use --window 99 or less"):
+    with pytest.raises(
+        BadInputError, match=r"--window 100 leaves 11 training samples.*use --window 99 or less"
+    ):
         windows.check_window_fits(100, periods, first_input=1, first_target=13)
     with pytest.raises(BadInputError, match="shorter --season"):
         windows.check_window_fits(2, periods, first_input=1, first_target=105)

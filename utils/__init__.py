@@ -1,4 +1,6 @@
-"""Shared helpers for the Week 17 case scripts: data, windows, baselines, metrics, plots, run-time."""
+"""Shared helpers for the Week 17 case scripts, in layers: recurrent/ (the lesson's arithmetic),
+forecasting/ (the pipeline), loading/ (CSV files and calendars), language/ (Case 17-1's text),
+showing/ (plots and tables), plumbing/ (command line, errors, paths, run-time)."""
 
 import sys
 

@@ -36,7 +36,8 @@ from pathlib import Path
 _here = Path(globals().get("__file__", Path.cwd())).resolve()
 REPO_ROOT = next((p for p in (_here, *_here.parents) if (p / "utils" / "__init__.py").is_file()), None)
 if REPO_ROOT is None:
-    sys.exit("error: cannot find the project folder (the one holding utils/); run this from inside the project")
+    sys.exit("error: cannot find the project folder (the one holding utils/); "
+             "run this from inside the project")
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
@@ -49,7 +50,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from utils.forecasting import metrics
+from utils.forecasting import case_metrics, metrics
 from utils.language import corpus, generation, ngrams
 from utils.plumbing import cli, paths
 from utils.plumbing.errors import exit_cleanly_on_bad_input
@@ -67,20 +68,28 @@ CASE = "case17-1-rnn"
 run_started = time.perf_counter()
 
 parser = cli.new_parser("Case 17-1: a SimpleRNN learns to write, one character at a time.")
-parser.add_argument("--text", default=str(paths.data_file("rnn_primer.txt")), help="UTF-8 text file to learn from (default: %(default)s)")
-parser.add_argument("--seq-len", type=cli.positive_int, default=64, help="characters the network reads per training sequence (default: %(default)s)")
+parser.add_argument("--text", default=str(paths.data_file("rnn_primer.txt")),
+                    help="UTF-8 text file to learn from (default: %(default)s)")
+parser.add_argument("--seq-len", type=cli.positive_int, default=64,
+                    help="characters the network reads per training sequence (default: %(default)s)")
 cli.add_training_flags(parser, epochs=8, units=256)
-parser.add_argument("--learning-rate", type=cli.positive_float, default=5e-3, help="Adam's learning rate (default: %(default)s)")
-parser.add_argument("--batch-size", type=cli.positive_int, default=64, help="sequences per gradient step (default: %(default)s)")
-parser.add_argument("--prompt", default="A recurrent network ", help="text that generation starts from (default: %(default)r)")
+parser.add_argument("--learning-rate", type=cli.positive_float, default=5e-3,
+                    help="Adam's learning rate (default: %(default)s)")
+parser.add_argument("--batch-size", type=cli.positive_int, default=64,
+                    help="sequences per gradient step (default: %(default)s)")
+parser.add_argument("--prompt", default="A recurrent network ",
+                    help="text that generation starts from (default: %(default)r)")
 parser.add_argument(
     "--temperature", type=cli.positive_float, nargs="+", default=[0.2, 0.7, 1.0],
-    help="one or more sampling temperatures: low = safe and repetitive, high = surprising (default: %(default)s)",
+    help="one or more sampling temperatures: low = safe and repetitive, high = surprising "
+         "(default: %(default)s)",
 )
-parser.add_argument("--length", type=cli.positive_int, default=300, help="characters to generate per temperature (default: %(default)s)")
+parser.add_argument("--length", type=cli.positive_int, default=300,
+                    help="characters to generate per temperature (default: %(default)s)")
 parser.add_argument(
     "--validation-only", action="store_true",
-    help="stop after the validation score, without scoring the test part (benchmarks/choose_rnn.py uses it to choose the defaults)",
+    help="stop after the validation score, without scoring the test part "
+         "(benchmarks/choose_rnn.py uses it to choose the defaults)",
 )
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
@@ -93,10 +102,12 @@ print(f"Case 17-1 (SimpleRNN): writing to {out_dir}")
 text = corpus.load_text(args.text)
 VAL_FRACTION, TEST_FRACTION = 0.1, 0.1  # the last 10 % is the test part, the 10 % before it validation
 # Each of the three parts must hold at least one whole sequence.
-n_train_chars, n_val_chars, n_test_chars = corpus.check_text_length(len(text), args.seq_len, VAL_FRACTION, TEST_FRACTION)
+n_train_chars, n_val_chars, n_test_chars = corpus.check_text_length(len(text), args.seq_len, VAL_FRACTION,
+                                                                    TEST_FRACTION)
 
 counts = Counter(text)
-print(f"\n[1] {Path(args.text).name}: {len(text):,} characters, {len(text.split()):,} words, {text.count(chr(10)) + 1:,} lines, "
+print(f"\n[1] {Path(args.text).name}: {len(text):,} characters, {len(text.split()):,} words, "
+      f"{text.count(chr(10)) + 1:,} lines, "
       f"{len(counts)} distinct characters")
 print("most common characters:", ", ".join(f"{ch!r} {n / len(text):.1%}" for ch, n in counts.most_common(10)))
 print(f"the text begins: {text[:120]!r}")
@@ -117,66 +128,76 @@ vocab = corpus.build_vocabulary(train_text + val_text, add_unknown=True)
 vocab_size = len(vocab)
 mapping = corpus.char_to_index(vocab)
 unknown_id = mapping[corpus.UNKNOWN]
-train_ids, val_ids, test_ids = (corpus.encode(part, mapping, unknown=corpus.UNKNOWN) for part in (train_text, val_text, test_text))
+train_ids, val_ids, test_ids = (corpus.encode(part, mapping, unknown=corpus.UNKNOWN)
+                                for part in (train_text, val_text, test_text))
 encoded = np.concatenate([train_ids, val_ids, test_ids])  # the whole text, one number per character
 test_unknown = sum(ch not in mapping for ch in test_text)
 # A uniform guess over the vocabulary costs log2(V) bits per character: the worst any
 # model that has learned nothing at all should do.
 uniform_bits = math.log2(vocab_size)
 
-print(f"\n[2] training part {len(train_ids):,} characters, validation {len(val_ids):,}, test {len(test_ids):,} (the last {TEST_FRACTION:.0%})")
+print(f"\n[2] training part {len(train_ids):,} characters, validation {len(val_ids):,}, "
+      f"test {len(test_ids):,} (the last {TEST_FRACTION:.0%})")
 print(f"vocabulary (training + validation parts, plus UNKNOWN): {vocab_size} symbols: {''.join(vocab)!r}")
 print(f"test characters outside that vocabulary (read as UNKNOWN): {test_unknown}")
-sample_line = next((line for line in train_text.splitlines() if len(line.strip()) >= 20), train_text[:40]).strip()[:32]
+sample_line = next((line for line in train_text.splitlines() if len(line.strip()) >= 20),
+                   train_text[:40]).strip()[:32]
 sample_ids = corpus.encode(sample_line, mapping)
 print(f"the mapping for a sample line {sample_line!r}:")
 print("  " + "  ".join(f"{ch!r}->{i}" for ch, i in zip(sample_line, sample_ids)))
 print(f"  encoded: {sample_ids.tolist()}")
 print(f"  decoded back: {corpus.decode(sample_ids, vocab)!r}")
 
-# %% Step 3: cut sequences, and fit the n-gram baselines (their k chosen on validation)
-# Every training sequence is seq_len characters, and its labels are the same characters
-# shifted by one: at every position the network predicts the character that follows.
-# Training windows overlap (a new one starts every seq_len // 8 characters) to get more of them.
-# Validation and test windows do not overlap, so each of their characters is scored once.
+# %% [markdown]
+# **Step 3: sequences.** Every training sequence is seq_len characters, and its labels are the
+# same characters shifted by one: at every position the network predicts the character that
+# follows. Training windows overlap (a new one starts every seq_len // 8 characters) to get more
+# of them. Validation and test windows do not overlap, so each of their characters is scored once.
 #
-# Truncated backpropagation through time (truncated BPTT): every window starts from a
-# zero state, so when fit computes the gradient of a window's loss (step 5), it flows
-# back through that window's seq_len steps and stops at its first character. That is
-# the truncation. What it costs: no dependency longer than seq_len characters can be
-# learned by gradient, because a character and a target further apart never sit in the
-# same window. Longer windows reach further, but each gradient step then stores and
-# back-propagates through more time steps.
+# **Truncated backpropagation through time (truncated BPTT).** Every window starts from a zero
+# state, so when fit computes the gradient of a window's loss (step 5), it flows back through that
+# window's seq_len steps and stops at its first character. That is the truncation. What it costs:
+# no dependency longer than seq_len characters can be learned by gradient, because a character
+# and a target further apart never sit in the same window. Longer windows reach further, but each
+# gradient step then stores and back-propagates through more time steps.
+#
+# **The baselines.** An n-gram model predicts the next character by counting what followed the
+# previous n-1 characters in the training text (unigram: no context at all). Add-k smoothing gives
+# unseen combinations a small probability; k is chosen per model on the validation part. The
+# n-grams are scored on exactly the characters the network is scored on (the labels of the
+# non-overlapping windows), each with the true text before it as context. Window i of a part
+# starts at character i * seq_len, so its labels are the part's characters 1 .. n_windows * seq_len.
+# The scores are in bits per character: lower is better.
+
+# %% Step 3: cut sequences, and fit the n-gram baselines (their k chosen on validation)
 stride = max(1, args.seq_len // 8)
 X_train, y_train = corpus.make_sequences(train_ids, args.seq_len, stride)
 X_val, y_val = corpus.make_sequences(val_ids, args.seq_len, args.seq_len)
 X_test, y_test = corpus.make_sequences(test_ids, args.seq_len, args.seq_len)
 
-print(f"\n[3] train: X {X_train.shape}, y {y_train.shape} = (sequences, seq_len), a new one every {stride} characters")
+print(f"\n[3] train: X {X_train.shape}, y {y_train.shape} = (sequences, seq_len), "
+      f"a new one every {stride} characters")
 print(f"val:   X {X_val.shape}, y {y_val.shape}, not overlapping (scores {y_val.size:,} characters)")
-print(f"test:  X {X_test.shape}, y {y_test.shape}, not overlapping (scores {y_test.size:,} characters, at the end of step 5)")
+print(f"test:  X {X_test.shape}, y {y_test.shape}, not overlapping "
+      f"(scores {y_test.size:,} characters, at the end of step 5)")
 print("one sequence and its labels (the same text shifted by one character):")
 shown = min(args.seq_len, 70)  # a long --seq-len would flood the terminal
 print(f"  X[0] = {corpus.decode(X_train[0, :shown], vocab)!r}{' ...' if shown < args.seq_len else ''}")
 print(f"  y[0] = {corpus.decode(y_train[0, :shown], vocab)!r}{' ...' if shown < args.seq_len else ''}")
-print(f"truncated BPTT: each window starts from a zero state, so gradients reach back at most {args.seq_len} characters")
+print("truncated BPTT: each window starts from a zero state, "
+      f"so gradients reach back at most {args.seq_len} characters")
 
-# The baselines: an n-gram model predicts the next character by counting what followed
-# the previous n-1 characters in the training text (unigram: no context at all). Add-k
-# smoothing gives unseen combinations a small probability; k is chosen per model on the
-# validation part. The n-grams are scored on exactly the characters the network is scored
-# on (the labels of the non-overlapping windows), each with the true text before it as
-# context. Window i of a part starts at character i * seq_len, so its labels are the
-# part's characters 1 .. n_windows * seq_len.
-# The scores are in bits per character: lower is better.
+# The n-gram baselines, scored on the network's own labels (see above).
 val_start, test_start = len(train_ids), len(train_ids) + len(val_ids)
 val_targets = encoded[val_start + 1 : val_start + 1 + y_val.size]
 test_targets = encoded[test_start + 1 : test_start + 1 + y_test.size]
 assert np.array_equal(val_targets, y_val.ravel()) and np.array_equal(test_targets, y_test.ravel())
-NGRAMS = [("unigram", 1, "unigram"), ("bigram", 2, "bigram"), ("trigram", 3, "trigram"), ("fourgram", 4, "4-gram")]
+NGRAMS = [("unigram", 1, "unigram"), ("bigram", 2, "bigram"), ("trigram", 3, "trigram"),
+          ("fourgram", 4, "4-gram")]
 baselines, labels = {}, {}  # metrics.json key -> scores; key -> printed name
 for key, n, label in NGRAMS:
-    k, val_bits = ngrams.best_add_k(train_ids, val_targets, n, vocab_size=vocab_size, context=encoded[: val_start + 1])
+    k, val_bits = ngrams.best_add_k(train_ids, val_targets, n, vocab_size=vocab_size,
+                                    context=encoded[: val_start + 1])
     baselines[key], labels[key] = {"k": k, "val_bits_per_char": val_bits}, label
 best_ngram = min(baselines, key=lambda key: baselines[key]["val_bits_per_char"])  # chosen on validation
 print("n-gram baselines on the validation part: " + ", ".join(
@@ -211,32 +232,41 @@ model = keras.Sequential(
 model.summary()
 embedding_layer, rnn_layer, dense_layer = model.layers
 print("Parameters, layer by layer:")
-print(f"  Embedding: {vocab_size} characters · {EMBEDDING_DIM} numbers = {vocab_size * EMBEDDING_DIM}  (Keras counts {embedding_layer.count_params()})")
-print(f"  {parameters.param_formula('SimpleRNN', args.units, EMBEDDING_DIM)}  (Keras counts {rnn_layer.count_params()})")
-print(f"     = W (input->state, {EMBEDDING_DIM}·{args.units}) + U (state->state, {args.units}·{args.units}) + b ({args.units})")
-print(f"  Dense: {args.units}·{vocab_size}+{vocab_size} = {args.units * vocab_size + vocab_size}  (Keras counts {dense_layer.count_params()})")
+print(f"  Embedding: {vocab_size} characters · {EMBEDDING_DIM} numbers = {vocab_size * EMBEDDING_DIM}  "
+      f"(Keras counts {embedding_layer.count_params()})")
+print(f"  {parameters.param_formula('SimpleRNN', args.units, EMBEDDING_DIM)}  "
+      f"(Keras counts {rnn_layer.count_params()})")
+print(f"     = W (input->state, {EMBEDDING_DIM}·{args.units}) + U (state->state, {args.units}·{args.units}) "
+      f"+ b ({args.units})")
+print(f"  Dense: {args.units}·{vocab_size}+{vocab_size} = {args.units * vocab_size + vocab_size}  "
+      f"(Keras counts {dense_layer.count_params()})")
 print(f"  total {model.count_params():,}")
 
+# %% [markdown]
+# **Step 5: training.** The loss is the cross-entropy of the true next character:
+# -ln p(true character), in nats (natural logarithm). Divided by ln 2 it is in bits per
+# character, the unit of the n-gram baselines; the epoch lines show both.
+#
+# clipnorm=1.0: before each update, the gradient of each weight tensor (Keras clips each one
+# separately; global_clipnorm would clip them together) is scaled down to norm 1 whenever its
+# norm is above 1. It limits the gradient, not the step: Adam divides by its running estimate of
+# the gradient's size, so the step is set by the learning rate and the moment estimates. What
+# clipping protects is those estimates: one batch whose gradient explodes (a SimpleRNN's can,
+# flowing back through many steps) cannot swamp them.
+#
+# Early stopping watches the validation loss and, at the end, puts back the weights of the best
+# epoch (a larger model starts to memorise the training text after a few epochs).
+
 # %% Step 5: train (early stopping on validation), then score the test part once
-# The loss is the cross-entropy of the true next character: -ln p(true character), in
-# nats (natural logarithm). Divided by ln 2 it is in bits per character, the unit of the
-# n-gram baselines; the epoch lines below show both.
-#
-# clipnorm=1.0: before each update, the gradient of each weight tensor (Keras clips each
-# one separately; global_clipnorm would clip them together) is scaled down to norm 1
-# whenever its norm is above 1. It limits the gradient, not the step: Adam divides by its
-# running estimate of the gradient's size, so the step is set by the learning rate and the
-# moment estimates. What clipping protects is those estimates: one batch whose gradient
-# explodes (a SimpleRNN's can, flowing back through many steps) cannot swamp them.
-#
-# Early stopping watches the validation loss and, at the end, puts back the weights of the
-# best epoch (a larger model starts to memorise the training text after a few epochs).
-model.compile(optimizer=keras.optimizers.Adam(learning_rate=args.learning_rate, clipnorm=1.0), loss="sparse_categorical_crossentropy")
+model.compile(optimizer=keras.optimizers.Adam(learning_rate=args.learning_rate, clipnorm=1.0),
+              loss="sparse_categorical_crossentropy")
 early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=1, restore_best_weights=True)
 print_epoch = keras.callbacks.LambdaCallback(
     on_epoch_end=lambda epoch, logs: print(
-        f"epoch {epoch + 1}/{args.epochs}: loss {logs['loss']:.4f} nats = {ngrams.bits_per_char(logs['loss']):.3f} bits/char (training), "
-        f"val_loss {logs['val_loss']:.4f} nats = {ngrams.bits_per_char(logs['val_loss']):.3f} bits/char (validation)"
+        f"epoch {epoch + 1}/{args.epochs}: loss {logs['loss']:.4f} nats = "
+        f"{ngrams.bits_per_char(logs['loss']):.3f} bits/char (training), "
+        f"val_loss {logs['val_loss']:.4f} nats = "
+        f"{ngrams.bits_per_char(logs['val_loss']):.3f} bits/char (validation)"
     )
 )
 print(f"\n[5] training: {len(X_train):,} windows of {args.seq_len} characters, batches of {args.batch_size}, "
@@ -257,43 +287,29 @@ epochs_run = len(val_bits_per_epoch)
 # The restored (best) weights, scored on every validation sequence, and their fingerprint:
 # the same data before the test part gives the same weights, whatever the test part holds.
 model_val_bits = ngrams.bits_per_char(model.evaluate(X_val, y_val, batch_size=256, verbose=0))
-weights_sha256 = hashlib.sha256(b"".join(np.ascontiguousarray(w).tobytes() for w in model.get_weights())).hexdigest()
+weights_sha256 = hashlib.sha256(b"".join(np.ascontiguousarray(w).tobytes()
+                                         for w in model.get_weights())).hexdigest()
 stopped = "stopped early" if epochs_run < args.epochs else "ran every epoch"
-print(f"fit: {fit_seconds:.1f} s, {epochs_run} epochs ({stopped}); kept the best epoch on validation, {best_epoch}: "
-      f"{model_val_bits:.3f} bits/char (best n-gram on validation: {labels[best_ngram]} {baselines[best_ngram]['val_bits_per_char']:.3f})")
+print(f"fit: {fit_seconds:.1f} s, {epochs_run} epochs ({stopped}); kept the best epoch on validation, "
+      f"{best_epoch}: {model_val_bits:.3f} bits/char (best n-gram on validation: {labels[best_ngram]} "
+      f"{baselines[best_ngram]['val_bits_per_char']:.3f})")
 print(f"weights fingerprint (sha256): {weights_sha256[:16]}...")
 
-run_metrics = {
-    "val_bits_per_char": model_val_bits,
-    "baselines": baselines,
-    "best_ngram": best_ngram,
-    "uniform_bits_per_char": uniform_bits,
-    "train_chars": int(len(train_ids)),
-    "val_chars": int(len(val_ids)),
-    "test_chars": int(len(test_ids)),
-    "val_scored_chars": int(y_val.size),
-    "best_epoch": best_epoch,
-    "epochs_run": epochs_run,
-    "val_bits_per_epoch": val_bits_per_epoch.tolist(),
-    "weights_sha256": weights_sha256,
-    "fit_seconds": fit_seconds,
-    "params": int(model.count_params()),
-    "seed": args.seed,
-    "seq_len": args.seq_len,
-    "stride": stride,
-    "epochs": args.epochs,
-    "units": args.units,
-    "batch_size": args.batch_size,
-    "learning_rate": args.learning_rate,
-    "vocab_size": vocab_size,
-    "vocabulary": "".join(vocab),  # index i is vocabulary[i]: needed to use model.keras later
-    "backend": backend_name(),
-}
+run_metrics = case_metrics.text_payload(
+    val_bits_per_char=model_val_bits, baselines=baselines, best_ngram=best_ngram,
+    uniform_bits_per_char=uniform_bits,
+    train_chars=len(train_ids), val_chars=len(val_ids), test_chars=len(test_ids), val_scored_chars=y_val.size,
+    best_epoch=best_epoch, epochs_run=epochs_run, val_bits_per_epoch=val_bits_per_epoch.tolist(),
+    weights_sha256=weights_sha256, fit_seconds=fit_seconds, params=model.count_params(), seed=args.seed,
+    seq_len=args.seq_len, stride=stride, epochs=args.epochs, units=args.units, batch_size=args.batch_size,
+    learning_rate=args.learning_rate, vocabulary=vocab, backend=backend_name(),
+)
 if args.validation_only:
     # benchmarks/choose_rnn.py compares settings on these validation scores; it never
     # needs, and so never gets, a test score.
     metrics.write_metrics(out_dir / "metrics.json", run_metrics)
-    print(f"\n--validation-only: stopped before the test part. Done in {time.perf_counter() - run_started:.1f} s.")
+    print("\n--validation-only: stopped before the test part. "
+          f"Done in {time.perf_counter() - run_started:.1f} s.")
     sys.exit(0)
 
 # Every choice is made. Now, once, the test part: the network's restored weights and each
@@ -301,29 +317,34 @@ if args.validation_only:
 # window are predicted with little context (the state starts at zero), while the n-grams
 # always see the true preceding characters: a small handicap for the network.
 model_bits = ngrams.bits_per_char(model.evaluate(X_test, y_test, batch_size=256, verbose=0))
-for key, n, label in NGRAMS:
+for key, n, _label in NGRAMS:
     baselines[key]["bits_per_char"] = ngrams.ngram_bits_per_char(
-        train_ids, test_targets, n, k=baselines[key]["k"], vocab_size=vocab_size, context=encoded[: test_start + 1]
+        train_ids, test_targets, n, k=baselines[key]["k"], vocab_size=vocab_size,
+        context=encoded[: test_start + 1],
     )
 
 scores = {"SimpleRNN (this run)": (model_val_bits, model_bits)}
-scores.update({f"{labels[key]} (add-k, k={score['k']:g})": (score["val_bits_per_char"], score["bits_per_char"]) for key, score in baselines.items()})
+scores.update({f"{labels[key]} (add-k, k={score['k']:g})":
+               (score["val_bits_per_char"], score["bits_per_char"]) for key, score in baselines.items()})
 scores[f"uniform guess (log2 {vocab_size})"] = (uniform_bits, uniform_bits)
-print(f"\nscores in bits/char, validation ({y_val.size:,} characters) and test ({y_test.size:,} characters, scored once):")
+print(f"\nscores in bits/char, validation ({y_val.size:,} characters) "
+      f"and test ({y_test.size:,} characters, scored once):")
 name_width = max(len(name) for name in scores) + 2
 print(f"{'model':<{name_width}}{'validation':>11}{'test':>8}")
 print("-" * (name_width + 19))
 for name, (val_bits, test_bits) in sorted(scores.items(), key=lambda item: item[1][0]):
     print(f"{name:<{name_width}}{val_bits:>11.3f}{test_bits:>8.3f}")
 best_bits = baselines[best_ngram]["bits_per_char"]
-print(f"On the test part, the SimpleRNN {'beat' if model_bits < best_bits else 'did NOT beat'} the best n-gram chosen on "
+print(f"On the test part, the SimpleRNN {'beat' if model_bits < best_bits else 'did NOT beat'} "
+      "the best n-gram chosen on "
       f"validation ({labels[best_ngram]}, {best_bits:.3f}) by {best_bits - model_bits:+.3f} bits/char "
       f"({(best_bits - model_bits) / best_bits:+.1%}).")
 # 2 ** bits is the "perplexity": as unsure as choosing among that many equally likely characters.
-print(f"perplexity 2**{model_bits:.2f} = {2 ** model_bits:.1f}: as unsure as a choice among {2 ** model_bits:.1f} equally likely characters")
+print(f"perplexity 2**{model_bits:.2f} = {2 ** model_bits:.1f}: "
+      f"as unsure as a choice among {2 ** model_bits:.1f} equally likely characters")
 
 model.save(out_dir / "model.keras")
-run_metrics.update({"model_bits_per_char": model_bits, "test_scored_chars": int(y_test.size), "test_unknown_chars": test_unknown})
+run_metrics.update(case_metrics.text_test_scores(model_bits, y_test.size, test_unknown))
 metrics.write_metrics(out_dir / "metrics.json", run_metrics)
 
 # %% Step 6: visualize the learning curves, in bits per character
@@ -338,12 +359,13 @@ figure = plotting.plot_loss(history_in_bits, "SimpleRNN: cross-entropy per epoch
 axes = figure.axes[0]
 for key, style in (("bigram", ":"), (best_ngram, "--")):
     axes.axhline(baselines[key]["val_bits_per_char"], color="0.4", linestyle=style, linewidth=1)
-    axes.annotate(f"{labels[key]} (validation)", (1, baselines[key]["val_bits_per_char"]), textcoords="offset points",
-                  xytext=(2, 3), fontsize=8, color="0.3")
+    axes.annotate(f"{labels[key]} (validation)", (1, baselines[key]["val_bits_per_char"]),
+                  textcoords="offset points", xytext=(2, 3), fontsize=8, color="0.3")
 axes.axvline(best_epoch, color="tab:green", linewidth=1, alpha=0.5, label=f"best epoch ({best_epoch}), kept")
 axes.legend()
 plotting.save_figure(figure, out_dir / "loss.png", show)
-print(f"\n[6] loss.png: training and validation bits/char per epoch, with the bigram and {labels[best_ngram]} lines")
+print(f"\n[6] loss.png: training and validation bits/char per epoch, "
+      f"with the bigram and {labels[best_ngram]} lines")
 
 # %% Step 7: generate text from a prompt, one character at a time, carrying the state
 # The network gives probabilities for the next character; we draw one, feed it in, and
@@ -377,10 +399,12 @@ temperatures = args.temperature
 contexts = [list(prompt_ids) for _ in temperatures]
 hidden_state = np.zeros((len(temperatures), args.units), dtype=np.float32)
 for char_id in prompt_ids:
-    probabilities, hidden_state = generation.char_model_step(np.full(len(temperatures), char_id), hidden_state, weights)
+    probabilities, hidden_state = generation.char_model_step(np.full(len(temperatures), char_id),
+                                                             hidden_state, weights)
 for _ in range(args.length):
     probabilities[:, unknown_id] = 0.0  # never write the UNKNOWN symbol itself
-    next_ids = [generation.sample_next(probabilities[row], temperature, rng) for row, temperature in enumerate(temperatures)]
+    next_ids = [generation.sample_next(probabilities[row], temperature, rng)
+                for row, temperature in enumerate(temperatures)]
     for context, char_id in zip(contexts, next_ids):
         context.append(char_id)
     probabilities, hidden_state = generation.char_model_step(np.array(next_ids), hidden_state, weights)
@@ -425,40 +449,42 @@ carry_gap = float(np.abs(carried - whole_text).max())
 within = min(steps, args.seq_len)
 window_gap_within = float(np.abs(carried[:within] - reread[:within]).max())
 window_gap_beyond = float(np.abs(carried[within:] - reread[within:]).max()) if steps > within else 0.0
-print(f"\nnext-character probabilities, carried state vs Keras reading all {steps} characters from a zero state: "
+print("\nnext-character probabilities, "
+      f"carried state vs Keras reading all {steps} characters from a zero state: "
       f"largest difference {carry_gap:.1e}")
-print(f"carried state vs re-reading only the last {args.seq_len} characters: {window_gap_within:.1e} while the text fits the window")
+print(f"carried state vs re-reading only the last {args.seq_len} characters: {window_gap_within:.1e} "
+      "while the text fits the window")
 if steps > within:
     # How much the characters that fell out of the window still change the prediction:
     # the measured answer for this trained network, not a property of every SimpleRNN.
     faded = window_gap_beyond < 1e-4
     print(f"  after the first {within} characters: {window_gap_beyond:.1e}; "
-          + ("what lies further back has faded from the state (the memory is shorter than the window)" if faded
-             else "the carried state still holds older characters, though training never asked it to use them"))
-print(f"time per generated character (model arithmetic, NumPy): carrying the state {carried_ms:.3f} ms (1 step), "
-      f"re-reading the window {reread_ms:.3f} ms (up to {args.seq_len} steps), {reread_ms / carried_ms:.0f}x slower")
-run_metrics["generation"] = {
-    "carried_ms_per_char": carried_ms,
-    "reread_ms_per_char": reread_ms,
-    "carried_vs_keras_max_abs_diff": carry_gap,
-    "window_vs_carried_max_abs_diff_within_seq_len": window_gap_within,
-    "window_vs_carried_max_abs_diff_beyond_seq_len": window_gap_beyond,
-}
+          + ("what lies further back has faded from the state (the memory is shorter than the window)"
+             if faded else
+             "the carried state still holds older characters, though training never asked it to use them"))
+print(f"time per generated character (model arithmetic, NumPy): carrying the state {carried_ms:.3f} ms "
+      f"(1 step), re-reading the window {reread_ms:.3f} ms (up to {args.seq_len} steps), "
+      f"{reread_ms / carried_ms:.0f}x slower")
+run_metrics["generation"] = case_metrics.generation_checks(carried_ms, reread_ms, carry_gap,
+                                                           window_gap_within, window_gap_beyond)
 metrics.write_metrics(out_dir / "metrics.json", run_metrics)
 
-# %% Step 8: look inside the cell: the hidden state at every character of one sequence
-# fit, evaluate and predict run a compiled TensorFlow graph (Keras traces its Python code
-# once, then runs the graph), so a breakpoint in Keras's code is never hit while they run.
-# Inside that graph the SimpleRNN is a loop over the time steps (a tf.while_loop, see
-# keras/src/backend/tensorflow/rnn.py), not Python a debugger can step through.
+# %% [markdown]
+# **Step 8: look inside the cell.** fit, evaluate and predict run a compiled TensorFlow graph
+# (Keras traces its Python code once, then runs the graph), so a breakpoint in Keras's code is
+# never hit while they run. Inside that graph the SimpleRNN is a loop over the time steps (a
+# tf.while_loop, see keras/src/backend/tensorflow/rnn.py), not Python a debugger can step through.
 # utils.recurrent.cells.run_cell redoes the same arithmetic in NumPy, one character at a time.
-# To watch it: put a breakpoint in utils/recurrent/cells.py, inside simple_rnn_step, on the line
-#     hidden_state = activation(from_input + from_memory)
-# and step: from_input is what the current character says, from_memory what the
-# previous state remembers, and hidden_state the new memory (one value per unit).
 #
-# The SimpleRNN's input is not the character index but its embedding vector, so we look
-# the vectors up in the Embedding layer's weight matrix (one row per character).
+# To watch it: put a breakpoint in utils/recurrent/cells.py, inside simple_rnn_step, on the line
+# `hidden_state = activation(from_input + from_memory)` and step: from_input is what the current
+# character says, from_memory what the previous state remembers, and hidden_state the new memory
+# (one value per unit).
+#
+# The SimpleRNN's input is not the character index but its embedding vector, so we look the
+# vectors up in the Embedding layer's weight matrix (one row per character).
+
+# %% Step 8: look inside the cell: the hidden state at every character of one sequence
 look_ids = X_val[0]
 embedding_matrix = embedding_layer.get_weights()[0]  # shape (vocab_size, EMBEDDING_DIM)
 embedded_sequence = embedding_matrix[look_ids]  # shape (seq_len, EMBEDDING_DIM)
@@ -485,9 +511,11 @@ figure = gate_views.gates_figure(
     title=f"SimpleRNN hidden state, the {len(busiest[:8])} busiest of {args.units} units",
 )
 heatmap = figure.axes[0]
-heatmap.set_xticks(range(plotted_steps), [{" ": "␣", "\n": "⏎"}.get(ch, ch) for ch in look_chars[:plotted_steps]], fontsize=8)
+tick_labels = [{" ": "␣", "\n": "⏎"}.get(ch, ch) for ch in look_chars[:plotted_steps]]
+heatmap.set_xticks(range(plotted_steps), tick_labels, fontsize=8)
 heatmap.set_xlabel("character read at this time step")
 plotting.save_figure(figure, out_dir / "gates.png", show)
-print(f"gates.png: the {len(busiest[:8])} busiest units over the first {plotted_steps} characters (red = positive, blue = negative)")
+print(f"gates.png: the {len(busiest[:8])} busiest units over the first {plotted_steps} characters "
+      "(red = positive, blue = negative)")
 
 print(f"\nDone in {time.perf_counter() - run_started:.1f} s. Outputs in {out_dir}")

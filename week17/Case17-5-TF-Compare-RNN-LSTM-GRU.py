@@ -20,7 +20,8 @@ not the cells' arithmetic. benchmarks/speed_regimes.py times the same three cell
 arithmetic dominates, too; docs/RESULTS.md reports both regimes.
 
 Run it:   python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py            (3 seeds)
-          python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py --quick    (one seed, at most a tenth of the epochs)
+          python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py --quick
+              (one seed, at most a tenth of the epochs)
           (the run times measured by benchmarks/benchmark.py are in docs/RESULTS.md)
 Debug it: set a breakpoint in the training loop of step 3 and watch `results` grow.
 """
@@ -34,7 +35,8 @@ from pathlib import Path
 _here = Path(globals().get("__file__", Path.cwd())).resolve()
 REPO_ROOT = next((p for p in (_here, *_here.parents) if (p / "utils" / "__init__.py").is_file()), None)
 if REPO_ROOT is None:
-    sys.exit("error: cannot find the project folder (the one holding utils/); run this from inside the project")
+    sys.exit("error: cannot find the project folder (the one holding utils/); "
+             "run this from inside the project")
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
@@ -43,7 +45,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from utils.forecasting import metrics
+from utils.forecasting import case_metrics, metrics
 from utils.forecasting.tasks import milk_task, temperature_task
 from utils.plumbing import cli, paths
 from utils.plumbing.errors import exit_cleanly_on_bad_input
@@ -61,8 +63,10 @@ CASE = "case17-5-compare"
 run_started = time.perf_counter()
 
 parser = cli.new_parser("Case 17-5: SimpleRNN, LSTM and GRU on the same forecasting tasks.")
-parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2], help="seeds to repeat each run with (default: %(default)s)")
-parser.add_argument("--quick", action="store_true", help="one seed and at most a tenth of the epochs: a fast look")
+parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2],
+                    help="seeds to repeat each run with (default: %(default)s)")
+parser.add_argument("--quick", action="store_true",
+                    help="one seed and at most a tenth of the epochs: a fast look")
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
 seeds = args.seeds[:1] if args.quick else args.seeds
@@ -87,13 +91,15 @@ if args.quick:  # a tenth of the epochs at most
 
 for settings in tasks:
     task = settings["data"]
-    print(f"\n[1] {task.name}: train X {task.X_train.shape}, validation X {task.X_val.shape}, test X {task.X_test.shape} "
-          f"(samples, window, features); {settings['units']} units, at most {settings['epochs']} epochs, "
+    print(f"\n[1] {task.name}: train X {task.X_train.shape}, validation X {task.X_val.shape}, "
+          f"test X {task.X_test.shape} (samples, window, features); {settings['units']} units, "
+          f"at most {settings['epochs']} epochs, "
           f"early stopping on validation (patience {settings['patience']}), batch {settings['batch_size']}, "
-          f"Adam {settings['learning_rate']:g}; baseline to beat (chosen on validation): {task.choices['best_baseline']}")
+          f"Adam {settings['learning_rate']:g}; "
+          f"baseline to beat (chosen on validation): {task.choices['best_baseline']}")
 
 # %% Step 2: parameters, by formula and by Keras
-# Keras is imported only now: loading it takes a few seconds, and the flags and data are already checked.
+# Keras is imported only now: loading it takes a few seconds, and the flags and data are checked.
 hide_tensorflow_startup_messages()
 import keras  # noqa: E402
 
@@ -102,7 +108,8 @@ CELL_TYPES = {"SimpleRNN": keras.layers.SimpleRNN, "LSTM": keras.layers.LSTM, "G
 
 def build_model(cell_name, units, input_shape, learning_rate):
     """One recurrent layer of the given cell type, then a Dense layer for the forecast."""
-    model = keras.Sequential([keras.Input(shape=input_shape), CELL_TYPES[cell_name](units), keras.layers.Dense(1)])
+    model = keras.Sequential([keras.Input(shape=input_shape), CELL_TYPES[cell_name](units),
+                              keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse")
     return model
 
@@ -112,11 +119,11 @@ for settings in tasks:
     task, units = settings["data"], settings["units"]
     for cell_name in CELL_TYPES:
         layer = build_model(cell_name, units, task.X_train.shape[1:], 1e-3).layers[0]
-        print(f"  {task.name:>12}: {parameters.param_formula(cell_name, units, task.X_train.shape[2]):<42} (Keras: {layer.count_params()})")
+        formula = parameters.param_formula(cell_name, units, task.X_train.shape[2])
+        print(f"  {task.name:>12}: {formula:<42} (Keras: {layer.count_params()})")
 # An LSTM has 4 weight blocks (3 gates + candidate), a GRU 3 (2 gates + candidate), a SimpleRNN 1.
-# How Keras runs them on this CPU: LSTM and GRU use a fused cuDNN kernel only on a GPU (Keras's
-# cudnn_ok checks for one); on a CPU every cell, the SimpleRNN included, runs a generic loop over
-# the time steps inside the compiled graph, doing its block's matrix products at every step.
+# LSTM and GRU use a fused cuDNN kernel only on a GPU (Keras's cudnn_ok); on a CPU every cell runs
+# a generic loop over the time steps inside the compiled graph.
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -139,12 +146,15 @@ for settings in tasks:
     for cell_name in CELL_TYPES:
         for seed in seeds:
             set_seed(seed)
-            model = build_model(cell_name, settings["units"], task.X_train.shape[1:], settings["learning_rate"])
+            model = build_model(cell_name, settings["units"], task.X_train.shape[1:],
+                                settings["learning_rate"])
             timer = EpochTimer()
             # early stopping exactly as the cases do: watch the validation loss, keep the best weights
-            stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings["patience"], restore_best_weights=True)
+            stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings["patience"],
+                                                 restore_best_weights=True)
             fit_started = time.perf_counter()
-            model.fit(task.X_train, task.y_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
+            model.fit(task.X_train, task.y_train, epochs=settings["epochs"],
+                      batch_size=settings["batch_size"],
                       validation_data=(task.X_val, task.y_val), verbose=0, callbacks=[timer, stop])
             fit_seconds = time.perf_counter() - fit_started
             forecast = task.to_real_units(model.predict(task.X_test, verbose=0)[:, 0])
@@ -153,52 +163,51 @@ for settings in tasks:
                 # the first epoch also builds the graph; the median of the rest is the steady cost
                 # (on these small tasks mostly fixed per-epoch and per-step overhead, see the docstring)
                 "seconds_per_epoch": float(np.median(timer.seconds[1:] or timer.seconds)),
-                "fit_seconds": fit_seconds, "epochs": len(timer.seconds), "rmse": metrics.rmse(task.actual, forecast),
+                "fit_seconds": fit_seconds, "epochs": len(timer.seconds),
+                "rmse": metrics.rmse(task.actual, forecast),
             })
             row = results[-1]
-            print(f"[3] {task.name:>12} {cell_name:>9} seed {seed:>3}: test RMSE {row['rmse']:7.3f} {task.unit}, "
-                  f"{row['epochs']} epochs, fit {fit_seconds:5.1f} s ({row['seconds_per_epoch'] * 1000:.0f} ms/epoch)")
+            print(f"[3] {task.name:>12} {cell_name:>9} seed {seed:>3}: "
+                  f"test RMSE {row['rmse']:7.3f} {task.unit}, {row['epochs']} epochs, "
+                  f"fit {fit_seconds:5.1f} s ({row['seconds_per_epoch'] * 1000:.0f} ms/epoch)")
 
 # %% Step 4: the table, as markdown and CSV
 runs = pd.DataFrame(results)
 table = (
     runs.groupby(["task", "cell"], sort=False)
-    .agg(params=("params", "first"), epochs=("epochs", "mean"), seconds_per_epoch=("seconds_per_epoch", "mean"),
-         fit_seconds=("fit_seconds", "mean"), rmse_mean=("rmse", "mean"), rmse_sd=("rmse", "std"), seeds=("seed", "count"))
+    .agg(params=("params", "first"), epochs=("epochs", "mean"),
+         seconds_per_epoch=("seconds_per_epoch", "mean"),
+         fit_seconds=("fit_seconds", "mean"), rmse_mean=("rmse", "mean"), rmse_sd=("rmse", "std"),
+         seeds=("seed", "count"))
     .reset_index()
 )
 table["rmse_sd"] = table["rmse_sd"].fillna(0.0)  # one seed has no spread
 table.to_csv(out_dir / "comparison.csv", index=False, float_format="%.4f")
 
 # The baseline to beat is the one chosen on the validation period (task.choices["best_baseline"]).
-lines = ["| task | model | parameters (whole model) | epochs (mean) | s/epoch | fit s | test RMSE (mean ± sd) |",
+lines = ["| task | model | parameters (whole model) | epochs (mean) | s/epoch | fit s "
+         "| test RMSE (mean ± sd) |",
          "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
 for task in prepared_tasks:
     for row in table[table.task == task.name].itertuples():
-        lines.append(f"| {task.name} | {row.cell} | {row.params} | {row.epochs:.1f} | {row.seconds_per_epoch:.3f} | {row.fit_seconds:.1f} | "
-                     f"{row.rmse_mean:.3f} ± {row.rmse_sd:.3f} {task.unit} |")
+        lines.append(f"| {task.name} | {row.cell} | {row.params} | {row.epochs:.1f} "
+                     f"| {row.seconds_per_epoch:.3f} "
+                     f"| {row.fit_seconds:.1f} | {row.rmse_mean:.3f} ± {row.rmse_sd:.3f} {task.unit} |")
     for name, forecast in task.baselines.items():
         chosen = " (the one to beat, chosen on validation)" if name == task.choices["best_baseline"] else ""
-        lines.append(f"| {task.name} | baseline: {name}{chosen} | 0 | – | – | – | {metrics.rmse(task.actual, forecast):.3f} {task.unit} |")
+        lines.append(f"| {task.name} | baseline: {name}{chosen} | 0 | – | – | – "
+                     f"| {metrics.rmse(task.actual, forecast):.3f} {task.unit} |")
 markdown = "\n".join(lines)
 (out_dir / "comparison.md").write_text(markdown + "\n", encoding="utf-8")
 print(f"\n[4] {len(seeds)} seed(s) per cell:\n{markdown}")
 
-metrics.write_metrics(out_dir / "metrics.json", {
-    "seeds": seeds, "quick": args.quick, "backend": backend_name(),
-    "results": {
-        task.name: {
-            row.cell: {"params": row.params, "epochs_mean": row.epochs, "seconds_per_epoch": row.seconds_per_epoch,
-                       "fit_seconds": row.fit_seconds, "rmse_mean": row.rmse_mean, "rmse_sd": row.rmse_sd}
-            for row in table[table.task == task.name].itertuples()
-        } | {"baselines": {name: {"rmse": metrics.rmse(task.actual, f)} for name, f in task.baselines.items()},
-             "best_baseline": task.choices["best_baseline"]}
-        for task in prepared_tasks
-    },
-})
+metrics.write_metrics(out_dir / "metrics.json", case_metrics.comparison_payload(
+    seeds=seeds, quick=args.quick, backend=backend_name(), table=table, tasks=prepared_tasks))
 
 # %% Step 5: the bar chart
-fig = plotting.plot_comparison(table, [(task.name, task.unit, {n: metrics.rmse(task.actual, f) for n, f in task.baselines.items()}) for task in prepared_tasks])
+baseline_rmse = [(task.name, task.unit, {n: metrics.rmse(task.actual, f) for n, f in task.baselines.items()})
+                 for task in prepared_tasks]
+fig = plotting.plot_comparison(table, baseline_rmse)
 plotting.save_figure(fig, out_dir / "comparison.png", show=not args.no_show)
 
 print(f"\nDone in {time.perf_counter() - run_started:.1f} s. Outputs in {out_dir}")

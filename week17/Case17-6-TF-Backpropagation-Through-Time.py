@@ -36,7 +36,8 @@ from pathlib import Path
 _here = Path(globals().get("__file__", Path.cwd())).resolve()
 REPO_ROOT = next((p for p in (_here, *_here.parents) if (p / "utils" / "__init__.py").is_file()), None)
 if REPO_ROOT is None:
-    sys.exit("error: cannot find the project folder (the one holding utils/); run this from inside the project")
+    sys.exit("error: cannot find the project folder (the one holding utils/); "
+             "run this from inside the project")
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
@@ -44,7 +45,7 @@ import time
 
 import numpy as np
 
-from utils.forecasting import metrics
+from utils.forecasting import case_metrics, metrics
 from utils.plumbing import cli, paths
 from utils.plumbing.errors import exit_cleanly_on_bad_input
 from utils.plumbing.runtime import (
@@ -61,11 +62,17 @@ CASE = "case17-6-bptt"
 run_started = time.perf_counter()
 
 parser = cli.new_parser("Case 17-6: backpropagation through time by hand, checked against tf.GradientTape.")
-parser.add_argument("--timesteps", type=cli.positive_int, default=40, help="length of the sequence (default: %(default)s)")
-parser.add_argument("--units", type=cli.positive_int, default=8, help="units in each recurrent layer (default: %(default)s)")
-parser.add_argument("--small-scale", type=cli.positive_float, default=0.5, help="Step 3: recurrent weights = this x an orthogonal matrix, the vanishing case (default: %(default)s)")
-parser.add_argument("--large-scale", type=cli.positive_float, default=2.0, help="Step 3: the same with large weights, the exploding case (default: %(default)s)")
-parser.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same numbers (default: %(default)s)")
+parser.add_argument("--timesteps", type=cli.positive_int, default=40,
+                    help="length of the sequence (default: %(default)s)")
+parser.add_argument("--units", type=cli.positive_int, default=8,
+                    help="units in each recurrent layer (default: %(default)s)")
+parser.add_argument("--small-scale", type=cli.positive_float, default=0.5,
+                    help="Step 3: recurrent weights = this x an orthogonal matrix, the vanishing case "
+                         "(default: %(default)s)")
+parser.add_argument("--large-scale", type=cli.positive_float, default=2.0,
+                    help="Step 3: the same with large weights, the exploding case (default: %(default)s)")
+parser.add_argument("--seed", type=int, default=42,
+                    help="random seed; the same seed gives the same numbers (default: %(default)s)")
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
 show = not args.no_show
@@ -104,7 +111,8 @@ d_prediction = 2.0 * (prediction - target)
 d_last_state = d_prediction * dense_kernel[:, 0]  # dL/dh_T
 grads = bptt.simple_rnn_backward(rnn, x, d_last_state)
 
-print(f"\n[2] prediction {prediction:+.4f}, loss {(prediction - target) ** 2:.4f}; the gradient on the state, step by step:")
+print(f"\n[2] prediction {prediction:+.4f}, loss {(prediction - target) ** 2:.4f}; "
+      "the gradient on the state, step by step:")
 print(f"{'t':>4}{'‖dL/dh_t‖':>14}{'‖dL/dx_t‖':>14}{'factor ‖dh_t‖/‖dh_t+1‖':>26}")
 dh_norms = np.linalg.norm(grads["dh"], axis=1)
 for t in reversed(range(T)):
@@ -148,7 +156,8 @@ def tape_state_jacobians(layer, sequence):
             _, new_state = layer.cell(tf.constant(sequence[t : t + 1]), [state])
             state = new_state[0] if isinstance(new_state, (list, tuple)) else new_state
     # states_seen[t] is h_{t-1}; the last state h_T depends on it through steps t .. T-1.
-    jacobians = state_tape.jacobian(state, states_seen, experimental_use_pfor=False)  # each (1, units, 1, units)
+    # each (1, units, 1, units)
+    jacobians = state_tape.jacobian(state, states_seen, experimental_use_pfor=False)
     return np.stack([j.numpy()[0, :, 0, :] for j in jacobians])
 
 
@@ -171,8 +180,10 @@ for label, scale in (("small", args.small_scale), ("large", args.large_scale)):
     shown = [k for k in (1, 2, 5, 10, 20, 30, T) if k <= T]
     print(f"  {label} (scale {scale:g}): " + ", ".join(f"k={k}: {simple_norms[label][k]:.2e}" for k in shown)
           + (f"   (max |hand - tape| {simple_tape_diff[label]:.1e})" if tape_available else ""))
-print("  with small weights every step multiplies by at most 0.5 (× the tanh slope ≤ 1): the product vanishes;")
-print("  with large weights it grows while the tanh is unsaturated; once states saturate, the slope shrinks it again.")
+print("  with small weights every step multiplies by at most 0.5 (× the tanh slope ≤ 1): "
+      "the product vanishes;")
+print("  with large weights it grows while the tanh is unsaturated; "
+      "once states saturate, the slope shrinks it again.")
 
 # %% Step 4: the LSTM's cell-state path beside its full Jacobians
 # c_t = f_t·c_{t-1} + i_t·g_t: along the cell path alone, ∂c_t/∂c_{t-1} = diag(f_t), so k
@@ -195,9 +206,12 @@ if tape_available:
             lstm_tape.watch(c)
             hs.append(h)
             cs.append(c)
-    tape_dc = np.stack([j.numpy()[0, :, 0, :] for j in lstm_tape.jacobian(c, cs, experimental_use_pfor=False)])
-    tape_dh = np.stack([j.numpy()[0, :, 0, :] for j in lstm_tape.jacobian(h, hs, experimental_use_pfor=False)])
-    lstm_tape_diff = float(max(np.abs(tape_dc - lstm_jac["dcT_dc"]).max(), np.abs(tape_dh - lstm_jac["dhT_dh"]).max()))
+    tape_dc = np.stack([j.numpy()[0, :, 0, :]
+                        for j in lstm_tape.jacobian(c, cs, experimental_use_pfor=False)])
+    tape_dh = np.stack([j.numpy()[0, :, 0, :]
+                        for j in lstm_tape.jacobian(h, hs, experimental_use_pfor=False)])
+    lstm_tape_diff = float(max(np.abs(tape_dc - lstm_jac["dcT_dc"]).max(),
+                               np.abs(tape_dh - lstm_jac["dhT_dh"]).max()))
 print("\n[4] LSTM (Keras's initial weights), k steps back from the last step:")
 print(f"{'k':>4}{'forget-gate product':>22}{'‖∂c_T/∂c_T-k‖':>18}{'‖∂h_T/∂h_T-k‖':>18}")
 for k in [k for k in (0, 1, 2, 5, 10, 20, 30, T - 1) if k < T]:
@@ -205,8 +219,10 @@ for k in [k for k in (0, 1, 2, 5, 10, 20, 30, T - 1) if k < T]:
 if lstm_tape_diff is not None:
     print(f"by hand vs tf.GradientTape, max |difference| over all Jacobian entries: {lstm_tape_diff:.1e}")
 forget_gates = bptt.lstm_forward(bptt.float64_weights(lstm), x[np.newaxis])["forget_gate"][0]  # (T, units)
-print(f"the forget gates average {forget_gates.mean():.3f}: the cell path alone shrinks by about that factor per step;")
-print("the full Jacobian also counts the paths through h and the gates, so it is not the product of the forget gates.")
+print(f"the forget gates average {forget_gates.mean():.3f}: "
+      "the cell path alone shrinks by about that factor per step;")
+print("the full Jacobian also counts the paths through h and the gates, "
+      "so it is not the product of the forget gates.")
 
 # %% Step 5: plot the norms against the distance k
 import matplotlib.pyplot as plt  # noqa: E402
@@ -216,12 +232,14 @@ for label, color in (("small", "tab:blue"), ("large", "tab:red")):
     scale = args.small_scale if label == "small" else args.large_scale
     left.semilogy(distances[1:], simple_norms[label][1:], color=color, label=f"U = {scale:g} × orthogonal")
 left.axhline(1.0, color="grey", linewidth=0.8)
-left.set(title="SimpleRNN: ‖∂h_T/∂h_{T-k}‖", xlabel="distance k (time steps back)", ylabel="spectral norm (log scale)")
+left.set(title="SimpleRNN: ‖∂h_T/∂h_{T-k}‖", xlabel="distance k (time steps back)",
+         ylabel="spectral norm (log scale)")
 left.legend()
 right.semilogy(np.arange(T), forget_path, label="cell path: product of forget gates (largest unit)")
 right.semilogy(np.arange(T), full_cell, label="full ‖∂c_T/∂c_T-k‖")
 right.semilogy(np.arange(T), full_hidden, label="full ‖∂h_T/∂h_T-k‖")
-right.set(title="LSTM (Keras's initial weights)", xlabel="distance k (time steps back)", ylabel="norm (log scale)")
+right.set(title="LSTM (Keras's initial weights)", xlabel="distance k (time steps back)",
+          ylabel="norm (log scale)")
 right.legend(fontsize=8)
 fig.suptitle(f"How much the last state depends on a state k steps earlier (one sequence, {UNITS} units)")
 plotting.save_figure(fig, out_dir / "jacobian_norms.png", show)
@@ -230,17 +248,14 @@ print(f"\n[5] wrote {out_dir / 'jacobian_norms.png'}")
 # %% Step 6: write every number to metrics.json
 pick = lambda values: {str(k): float(values[k]) for k in (1, 5, 10, 20, T - 1) if k < len(values)}  # noqa: E731
 seconds = time.perf_counter() - run_started
-metrics.write_metrics(
-    out_dir / "metrics.json",
-    {
-        "backward_pass": {"dh_norm_last": float(dh_norms[-1]), "dh_norm_first": float(dh_norms[0]),
-                          "tape_max_abs_difference": tape_max_diff or None},
-        "simple_rnn_jacobian_norms": {label: pick(norms) for label, norms in simple_norms.items()},
-        "simple_rnn_tape_max_abs_difference": simple_tape_diff or None,
-        "lstm": {"forget_gate_product": pick(forget_path), "dcT_dc_norm": pick(full_cell), "dhT_dh_norm": pick(full_hidden),
-                 "tape_max_abs_difference": lstm_tape_diff},
-        "timesteps": T, "units": UNITS, "small_scale": args.small_scale, "large_scale": args.large_scale,
-        "input_scale": INPUT_SCALE, "seed": args.seed, "backend": backend_name(), "run_seconds": seconds,
-    },
-)
+metrics.write_metrics(out_dir / "metrics.json", case_metrics.bptt_payload(
+    backward_pass={"dh_norm_last": float(dh_norms[-1]), "dh_norm_first": float(dh_norms[0]),
+                   "tape_max_abs_difference": tape_max_diff or None},
+    simple_rnn_jacobian_norms={label: pick(norms) for label, norms in simple_norms.items()},
+    simple_rnn_tape_max_abs_difference=simple_tape_diff or None,
+    lstm={"forget_gate_product": pick(forget_path), "dcT_dc_norm": pick(full_cell),
+          "dhT_dh_norm": pick(full_hidden), "tape_max_abs_difference": lstm_tape_diff},
+    timesteps=T, units=UNITS, small_scale=args.small_scale, large_scale=args.large_scale,
+    input_scale=INPUT_SCALE, seed=args.seed, backend=backend_name(), run_seconds=seconds,
+))
 print(f"[6] wrote {out_dir / 'metrics.json'}; run time {seconds:.1f} s")

@@ -49,12 +49,14 @@ def best_by_rmse(scores):
 
 
 def verdict(model_name, model_rmse, baseline_name, baseline_rmse, unit="", period="the test period"):
-    """One plain sentence: did the model beat the best simple baseline (chosen on validation), and by how much.
+    """One plain sentence: did the model beat the best simple baseline (chosen on validation), by how much.
 
     The percentage is relative to the baseline's RMSE: (baseline - model) / baseline.
     """
     unit = f" {unit}" if unit else ""
-    reference = f"the best simple baseline chosen on validation ({baseline_name}, RMSE {baseline_rmse:.3f}{unit})"
+    reference = (
+        f"the best simple baseline chosen on validation ({baseline_name}, RMSE {baseline_rmse:.3f}{unit})"
+    )
     if baseline_rmse <= 0:
         return f"On {period} {reference} is exact; the {model_name} scored RMSE {model_rmse:.3f}{unit}."
     gain = 100 * (baseline_rmse - model_rmse) / baseline_rmse

@@ -43,7 +43,8 @@ def one_step_forecasts(values, first_test, season):
                         f"(it runs for seasons of up to {MAX_SEASON} steps)"}
     if first_test < 2 * season + 3:
         return {"forecasts": None, "params": {}, "converged": False,
-                "note": f"SARIMA skipped: {first_test} steps before the test period are too few for a season of {season}"}
+                "note": f"SARIMA skipped: {first_test} steps before the test period are too few "
+                        f"for a season of {season}"}
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -51,10 +52,12 @@ def one_step_forecasts(values, first_test, season):
             fitted = model.fit(disp=False)
             # The same fixed parameters, filtered over the whole series: the prediction at step t
             # uses only the values before t.
-            forecasts = fitted.apply(values).get_prediction(start=first_test, end=len(values) - 1).predicted_mean
+            prediction = fitted.apply(values).get_prediction(start=first_test, end=len(values) - 1)
+            forecasts = prediction.predicted_mean
     except Exception as err:  # a numerical failure inside statsmodels on an odd series
         first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        return {"forecasts": None, "params": {}, "converged": False, "note": f"SARIMA skipped: the fit failed ({first_line})"}
+        return {"forecasts": None, "params": {}, "converged": False,
+                "note": f"SARIMA skipped: the fit failed ({first_line})"}
     converged = bool(fitted.mle_retvals.get("converged", True)) and not any(
         issubclass(w.category, ConvergenceWarning) for w in caught
     )
@@ -63,5 +66,7 @@ def one_step_forecasts(values, first_test, season):
     if not np.isfinite(forecasts).all():
         return {"forecasts": None, "params": params, "converged": False,
                 "note": "SARIMA skipped: the fitted model gives non-finite forecasts on this series"}
-    note = None if converged else "SARIMA's fit did not fully converge on this series: its row is shown, but read it with care"
+    note = None if converged else (
+        "SARIMA's fit did not fully converge on this series: its row is shown, but read it with care"
+    )
     return {"forecasts": forecasts, "params": params, "converged": converged, "note": note}

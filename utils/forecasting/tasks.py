@@ -14,6 +14,7 @@ import pandas as pd
 
 from utils.forecasting import baselines, scaling, timeline, transforms, windows
 from utils.forecasting.features import day_of_year_features
+from utils.forecasting.settings import MILK, TEMPERATURE, TaskSettings
 from utils.loading.calendar import fill_gaps
 from utils.loading.series import load_series
 from utils.plumbing.paths import data_file
@@ -30,25 +31,26 @@ class ForecastTask:
     X_test: np.ndarray
     test_dates: pd.DatetimeIndex
     actual: np.ndarray  # the test values in real units
-    to_real_units: Callable[[np.ndarray], np.ndarray]  # scaled predictions of X_test -> forecasts in real units
-    baselines: dict = field(default_factory=dict)  # name -> forecasts of the test steps in real units
+    to_real_units: Callable[[np.ndarray], np.ndarray]  # scaled predictions of X_test -> real units
+    baselines: dict = field(default_factory=dict)  # name -> forecasts of the test steps, real units
     # The validation period (the stretch just before the test period), scaled like the training
     # arrays: for early stopping and every other choice. None for a task that has none.
     X_val: Optional[np.ndarray] = None
     y_val: Optional[np.ndarray] = None
-    choices: dict = field(default_factory=dict)  # what was chosen on validation, e.g. {"target": ..., "epochs": ...}
+    choices: dict = field(default_factory=dict)  # what was chosen on validation, e.g. {"target": ...}
     val_actual: Optional[np.ndarray] = None  # the validation values in real units
-    val_to_real_units: Optional[Callable[[np.ndarray], np.ndarray]] = None  # scaled predictions of X_val -> real units
+    # scaled predictions of X_val -> real units
+    val_to_real_units: Optional[Callable[[np.ndarray], np.ndarray]] = None
 
 
-# Case 17-2's training settings, chosen on the validation period by benchmarks/choose_milk.py;
-# the case script's flags default to the same values (a test checks that they agree).
-MILK_SETTINGS = {"target": "seasonal", "window": 24, "units": 16, "learning_rate": 1e-2, "batch_size": 16,
-                 "max_epochs": 40, "patience": 10, "feature_range": (-1, 1)}
+def training_settings(task: TaskSettings):
+    """The training part of a task's settings, in the order `ForecastTask.choices` lists them."""
+    return {"units": task.units, "learning_rate": task.learning_rate, "batch_size": task.batch_size,
+            "max_epochs": task.max_epochs, "patience": task.patience}
 
 
-def milk_task(window=MILK_SETTINGS["window"], target=MILK_SETTINGS["target"], season=12,
-              feature_range=MILK_SETTINGS["feature_range"], csv=None, date_col="Date", value_col="Production"):
+def milk_task(window=MILK.window, target=MILK.target, season=12, feature_range=MILK.feature_range, csv=None,
+              date_col=MILK.date_col, value_col=MILK.value_col):
     """Case 17-2's task, prepared exactly as the case prepares it: monthly milk production.
 
     Three periods in time order: the last 32 months are the test period (whatever the window),
@@ -58,46 +60,52 @@ def milk_task(window=MILK_SETTINGS["window"], target=MILK_SETTINGS["target"], se
     the validation period; `baselines` holds the test forecasts of every simple baseline.
     `csv` (default: the shipped data) lets a test or a benchmark use another monthly series.
     """
-    series, _ = fill_gaps(load_series(csv or data_file("monthly_milk_production.csv"), date_col, value_col))
+    series, _ = fill_gaps(load_series(csv or data_file(MILK.csv), date_col, value_col))
     values = series.to_numpy()
     n_test = timeline.fixed_test_size(len(values), course_window=12)
-    periods = timeline.three_periods(len(values), n_test, timeline.validation_size(len(values) - n_test, season))
+    n_validation = timeline.validation_size(len(values) - n_test, season)
+    periods = timeline.three_periods(len(values), n_test, n_validation)
     inputs, targets = transforms.inputs_and_targets(values, target, season)
     windows.check_window_fits(window, periods, *transforms.first_defined(target, season))
     input_scaler = scaling.fit_scaler(inputs[periods.training()], feature_range=feature_range)
     target_scaler = scaling.fit_scaler(targets[periods.training()], feature_range=feature_range)
-    X, y, positions = windows.make_windows(scaling.scale(input_scaler, inputs), scaling.scale(target_scaler, targets), window)
+    scaled_inputs, scaled_targets = scaling.scale(input_scaler, inputs), scaling.scale(target_scaler, targets)
+    X, y, positions = windows.make_windows(scaled_inputs, scaled_targets, window)
     split = windows.split_three(X, y, positions, periods)
 
     def levels(scaled_predictions, period_positions):
-        return transforms.to_levels(scaling.unscale(target_scaler, scaled_predictions), values, period_positions, target, season)
+        predicted_targets = scaling.unscale(target_scaler, scaled_predictions)
+        return transforms.to_levels(predicted_targets, values, period_positions, target, season)
 
     def simple_baselines(period_positions):  # the same names as the case prints for monthly data
         return {
             "naive (last month)": baselines.naive(values, period_positions),
             "seasonal naive (a year ago)": baselines.seasonal_naive(values, period_positions, season),
-            "seasonal naive + last change": baselines.seasonal_naive_plus_last_change(values, period_positions, season),
+            "seasonal naive + last change":
+                baselines.seasonal_naive_plus_last_change(values, period_positions, season),
         }
 
     val_actual = values[split.val_positions]
-    validation_rmse = {name: float(np.sqrt(np.mean((val_actual - f) ** 2))) for name, f in simple_baselines(split.val_positions).items()}
-    settings = {key: value for key, value in MILK_SETTINGS.items() if key not in ("window", "feature_range")}
+    validation_rmse = {name: float(np.sqrt(np.mean((val_actual - f) ** 2)))
+                       for name, f in simple_baselines(split.val_positions).items()}
     return ForecastTask(
-        name="milk", unit="pounds per cow",
+        name="milk", unit=MILK.unit,
         X_train=split.X_train, y_train=split.y_train, X_test=split.X_test,
         test_dates=series.index[split.test_positions], actual=values[split.test_positions],
         to_real_units=lambda scaled_predictions: levels(scaled_predictions, split.test_positions),
         baselines=simple_baselines(split.test_positions),
         X_val=split.X_val, y_val=split.y_val,
-        choices={**settings, "target": target, "early_stopping": "val_loss, best weights restored",
+        choices={"target": target, **training_settings(MILK),
+                 "early_stopping": "val_loss, best weights restored",
                  "best_baseline": min(validation_rmse, key=validation_rmse.get)},
         val_actual=val_actual,
         val_to_real_units=lambda scaled_predictions: levels(scaled_predictions, split.val_positions),
     )
 
 
-def temperature_task(window=7, target="raw", csv=None, date_col="Date", value_col="Temp"):
-    """Case 17-3's task, prepared exactly as the case prepares it: tomorrow's minimum temperature in Melbourne.
+def temperature_task(window=TEMPERATURE.window, target=TEMPERATURE.target, csv=None,
+                     date_col=TEMPERATURE.date_col, value_col=TEMPERATURE.value_col):
+    """Case 17-3's task, prepared exactly as the case prepares it: tomorrow's minimum temperature.
 
     Three periods in time order: the last 20 % of the days are the test period (731 of 3652,
     whatever the window), the year before them the validation period, the rest training. The
@@ -111,20 +119,22 @@ def temperature_task(window=7, target="raw", csv=None, date_col="Date", value_co
     from utils.forecasting.ridge import ridge_on_validation
     from utils.loading.step_words import describe_steps
 
-    series, _ = fill_gaps(load_series(csv or data_file("daily_min_temperatures.csv"), date_col, value_col))
+    series, _ = fill_gaps(load_series(csv or data_file(TEMPERATURE.csv), date_col, value_col))
     values = series.to_numpy()
     season = describe_steps(series.index).season
     n_test = timeline.fixed_test_size(len(values))
-    periods = timeline.three_periods(len(values), n_test, timeline.validation_size(len(values) - n_test, season))
+    n_validation = timeline.validation_size(len(values) - n_test, season)
+    periods = timeline.three_periods(len(values), n_test, n_validation)
     inputs, targets = transforms.inputs_and_targets(values, target, season)
-    input_scaler = scaling.fit_scaler(inputs[periods.training()], feature_range=(-1, 1))
-    target_scaler = scaling.fit_scaler(targets[periods.training()], feature_range=(-1, 1))
+    input_scaler = scaling.fit_scaler(inputs[periods.training()], feature_range=TEMPERATURE.feature_range)
+    target_scaler = scaling.fit_scaler(targets[periods.training()], feature_range=TEMPERATURE.feature_range)
     features = np.column_stack([scaling.scale(input_scaler, inputs), day_of_year_features(series.index)])
     X, y, positions = windows.make_windows(features, scaling.scale(target_scaler, targets), window)
     split = windows.split_three(X, y, positions, periods)
 
     def levels(scaled_predictions, period_positions):
-        return transforms.to_levels(scaling.unscale(target_scaler, scaled_predictions), values, period_positions, target, season)
+        predicted_targets = scaling.unscale(target_scaler, scaled_predictions)
+        return transforms.to_levels(predicted_targets, values, period_positions, target, season)
 
     def simple_baselines(period_positions):
         return {
@@ -137,14 +147,14 @@ def temperature_task(window=7, target="raw", csv=None, date_col="Date", value_co
                        for name, f in simple_baselines(split.val_positions).items()}
     ridge = ridge_on_validation(split.X_train, split.y_train, split.X_val, split.y_val)
     return ForecastTask(
-        name="temperatures", unit="°C",
+        name="temperatures", unit=TEMPERATURE.unit,
         X_train=split.X_train, y_train=split.y_train, X_test=split.X_test,
         test_dates=series.index[split.test_positions], actual=values[split.test_positions],
         to_real_units=lambda scaled_predictions: levels(scaled_predictions, split.test_positions),
         baselines={**simple_baselines(split.test_positions),
                    "ridge (same inputs)": levels(ridge.predict(split.X_test), split.test_positions)},
         X_val=split.X_val, y_val=split.y_val,
-        choices={"target": target, "units": 64, "learning_rate": 3e-3, "batch_size": 128, "max_epochs": 60,
-                 "patience": 3, "early_stopping": "val_loss, best weights restored", "ridge_alpha": ridge.alpha,
+        choices={"target": target, **training_settings(TEMPERATURE),
+                 "early_stopping": "val_loss, best weights restored", "ridge_alpha": ridge.alpha,
                  "best_baseline": min(validation_rmse, key=validation_rmse.get)},
     )

@@ -73,7 +73,7 @@ class Periods(NamedTuple):
 
 
 def three_periods(n_steps, n_test, n_validation):
-    """`Periods` with the last `n_test` steps as test and the `n_validation` steps before them as validation."""
+    """`Periods` with the last `n_test` steps as test, the `n_validation` steps before them as validation."""
     if n_test < 1 or n_validation < 1 or n_test + n_validation >= n_steps:
         raise BadInputError(
             f"the series has {n_steps} points, too few for a training, a validation ({n_validation}) "

@@ -23,12 +23,17 @@ import numpy as np
 TARGETS = ("raw", "diff", "seasonal", "seasonal-diff")
 
 # The baseline each target gives when the network predicts 0 (utils/forecasting/baselines.py names them).
-ZERO_FORECAST = {"diff": "naive", "seasonal": "seasonal naive", "seasonal-diff": "seasonal naive + last change"}
+ZERO_FORECAST = {
+    "diff": "naive",
+    "seasonal": "seasonal naive",
+    "seasonal-diff": "seasonal naive + last change",
+}
 
 
 def first_defined(target, season=12):
     """(first input step, first target step) that are defined (not NaN) for a transform."""
-    return {"raw": (0, 0), "diff": (1, 1), "seasonal": (season, season), "seasonal-diff": (1, season + 1)}[target]
+    firsts = {"raw": (0, 0), "diff": (1, 1), "seasonal": (season, season), "seasonal-diff": (1, season + 1)}
+    return firsts[target]
 
 
 def difference(values, lag=1):

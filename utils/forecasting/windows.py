@@ -27,7 +27,9 @@ def make_windows(inputs, targets, window):
         inputs = inputs[:, None]
     targets = np.asarray(targets, dtype="float32")
     if len(inputs) != len(targets):
-        raise ValueError(f"inputs ({len(inputs)}) and targets ({len(targets)}) must cover the same time steps")
+        raise ValueError(
+            f"inputs ({len(inputs)}) and targets ({len(targets)}) must cover the same time steps"
+        )
     positions = np.arange(window, len(targets))
     if len(positions) == 0:
         return np.empty((0, window, inputs.shape[1]), "float32"), np.empty(0, "float32"), positions
@@ -56,7 +58,8 @@ def split_three(X, y, positions, periods):
     train = positions < periods.first_validation
     test = positions >= periods.first_test
     val = ~train & ~test
-    return Split(X[train], y[train], X[val], y[val], X[test], y[test], positions[train], positions[val], positions[test])
+    return Split(X[train], y[train], X[val], y[val], X[test], y[test],
+                 positions[train], positions[val], positions[test])
 
 
 def check_window_fits(window, periods, first_input=0, first_target=0, min_train=12, steps="steps"):

@@ -60,7 +60,8 @@ def load_text(path):
     nul = raw.find(b"\x00")
     if nul >= 0:
         raise BadInputError(
-            f"{path} looks like a binary file (NUL byte at offset {nul}); pass a plain text file, not a PDF or Word document"
+            f"{path} looks like a binary file (NUL byte at offset {nul}); "
+            "pass a plain text file, not a PDF or Word document"
         )
     try:
         text = raw.decode("utf-8")

@@ -11,7 +11,7 @@ from utils.recurrent import cells
 MIN_TEMPERATURE = 1e-6
 
 
-# --------------------------------------------------------------------------- the model, one character at a time
+# ------------------------------------------------------------------------ the model, one character at a time
 
 def softmax(logits):
     """exp(logits) / sum(exp(logits)) along the last axis, computed without overflow."""
@@ -58,7 +58,8 @@ def char_model_step(char_ids, hidden_state, weights):
 
     x_t = weights["embedding"][np.asarray(char_ids)]  # the character's learned vector
     hidden_state = cells.simple_rnn_step(
-        x_t, hidden_state, weights["kernel"], weights["recurrent_kernel"], weights["bias"], weights["activation"]
+        x_t, hidden_state, weights["kernel"], weights["recurrent_kernel"], weights["bias"],
+        weights["activation"],
     ).hidden_state
     probabilities = softmax(hidden_state @ weights["dense_kernel"] + weights["dense_bias"])
     return probabilities, hidden_state
@@ -76,9 +77,14 @@ def apply_temperature(probs, temperature):
     """
     probs = np.asarray(probs, dtype=np.float64)
     if not np.isfinite(temperature) or temperature < 0:
-        raise BadInputError(f"temperature must be a number of 0 or more, got {temperature}; use for example 0.8")
-    if probs.ndim != 1 or probs.size == 0 or not np.all(np.isfinite(probs)) or np.any(probs < 0) or probs.sum() <= 0:
-        raise ValueError("probs must be a non-empty 1-D array of non-negative, finite numbers with a positive sum")
+        raise BadInputError(
+            f"temperature must be a number of 0 or more, got {temperature}; use for example 0.8"
+        )
+    if (probs.ndim != 1 or probs.size == 0 or not np.all(np.isfinite(probs)) or np.any(probs < 0)
+            or probs.sum() <= 0):
+        raise ValueError(
+            "probs must be a non-empty 1-D array of non-negative, finite numbers with a positive sum"
+        )
     if temperature <= MIN_TEMPERATURE:
         out = np.zeros_like(probs)
         out[np.argmax(probs)] = 1.0

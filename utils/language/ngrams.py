@@ -11,7 +11,9 @@ from utils.plumbing.errors import BadInputError
 
 def _as_ids(train, val, vocab_size, context=None):
     """Both parts (and the context, if any) as int64 arrays plus the vocabulary size V."""
-    if isinstance(train, str) != isinstance(val, str) or (context is not None and isinstance(context, str) != isinstance(val, str)):
+    if isinstance(train, str) != isinstance(val, str) or (
+        context is not None and isinstance(context, str) != isinstance(val, str)
+    ):
         raise TypeError("train, val and context must all be strings or all be integer arrays")
     if isinstance(train, str):
         mapping = char_to_index(build_vocabulary(train + val + (context or "")))
@@ -21,7 +23,8 @@ def _as_ids(train, val, vocab_size, context=None):
         train_ids = np.asarray(train, dtype=np.int64)
         val_ids = np.asarray(val, dtype=np.int64)
         context_ids = None if context is None else np.asarray(context, dtype=np.int64)
-    needed = int(max(part.max(initial=-1) for part in (train_ids, val_ids, context_ids) if part is not None)) + 1
+    parts = (train_ids, val_ids, context_ids)
+    needed = int(max(part.max(initial=-1) for part in parts if part is not None)) + 1
     if isinstance(train, str):
         needed = len(mapping)
     if vocab_size is None:
@@ -44,7 +47,9 @@ def _ngram_counts(train, val, n, vocab_size=None, context=None):
     if len(val_ids) == 0:
         raise BadInputError("the part to score is empty; use a longer text or a larger fraction")
     if len(train_ids) < n:
-        raise BadInputError(f"the training part has {len(train_ids)} characters, too few for an order-{n} model")
+        raise BadInputError(
+            f"the training part has {len(train_ids)} characters, too few for an order-{n} model"
+        )
     if len(before_ids) < n - 1:
         raise BadInputError(f"the context has {len(before_ids)} characters; an order-{n} model needs {n - 1}")
     if V ** n >= 2 ** 62:

@@ -1,4 +1,4 @@
-"""The calendar of a series: how its dates step, the complete run of dates, gaps filled, dates after the end."""
+"""The calendar of a series: how its dates step, their complete run, gaps filled, the dates after the end."""
 
 
 import numpy as np
@@ -73,10 +73,13 @@ def regular_dates(index):
     if freq:
         periods = index.to_period(freq)
         if periods.has_duplicates:
-            raise BadInputError(f"two dates fall in the same period ({periods[periods.duplicated()][0]}); keep one value per period")
+            raise BadInputError(
+                f"two dates fall in the same period ({periods[periods.duplicated()][0]}); "
+                "keep one value per period"
+            )
         return pd.period_range(periods[0], periods[-1], freq=freq).to_timestamp()
     kind = step_kind(index)
-    if kind in ("daily", "business-daily"):  # named frequencies "D" and "B", which the frequency words rely on
+    if kind in ("daily", "business-daily"):  # named frequencies "D" and "B": the frequency words rely on them
         grid = pd.date_range(index[0], index[-1], freq=kind[0].upper())
         step_words = "1-day" if kind == "daily" else "business-day"
     else:
@@ -112,8 +115,8 @@ def fill_gaps(series):
         weekend = series.index.dayofweek >= 5
         hint = ""
         if step_kind(series.index) == "daily" and 0 < weekend.sum() <= MAX_MISSING_FRACTION * len(series):
-            hint = (f" (only {weekend.sum()} date(s) fall on a weekend: delete those rows and the file is read "
-                    "as a Monday-to-Friday business-day series)")
+            hint = (f" (only {weekend.sum()} date(s) fall on a weekend: delete those rows and the file "
+                    "is read as a Monday-to-Friday business-day series)")
         raise BadInputError(
             f"{len(missing)} of {len(grid)} dates are missing (more than {MAX_MISSING_FRACTION:.0%}){hint}; "
             "fill the gaps in the file or use a complete series"

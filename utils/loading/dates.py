@@ -29,7 +29,8 @@ def _zone_free_dates(text):
             local = pd.to_datetime(local_text, format="ISO8601", errors="coerce")
         except ValueError:
             local = pd.Series(pd.NaT, index=text.index)
-    shown = ", ".join("Z, i.e. UTC" if z == "Z" else str(z) for z in zones[:3]) + (", ..." if len(zones) > 3 else "")
+    shown = ", ".join("Z, i.e. UTC" if z == "Z" else str(z) for z in zones[:3])
+    shown += ", ..." if len(zones) > 3 else ""
     offsets = f"UTC offsets {shown}" if len(zones) > 1 else f"UTC offset {shown}"
     known = local.dropna()
     steps = np.diff(known.to_numpy())
@@ -50,7 +51,7 @@ def _iso_dates(text):
         warnings.simplefilter("ignore")
         try:
             dates = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        except ValueError:  # pandas refuses offsets that differ (daylight saving) or that only some cells have
+        except ValueError:  # pandas refuses offsets that differ (daylight saving) or only some cells have
             dates = None
     if dates is None or dates.dt.tz is not None:
         dates, note = _zone_free_dates(text)
@@ -95,7 +96,10 @@ def _choose_order(text, day_first, month_first, notes, line_of):
     """
     day_ok, month_ok = day_first.notna().to_numpy(), month_first.notna().to_numpy()
     only_day, only_month = np.flatnonzero(day_ok & ~month_ok), np.flatnonzero(month_ok & ~day_ok)
-    sample = lambda rows: f"{text.iloc[rows[0]]!r} on line {line_of(rows[0])}"
+
+    def sample(rows):  # the first of `rows`, for a message
+        return f"{text.iloc[rows[0]]!r} on line {line_of(rows[0])}"
+
     if len(only_day) and len(only_month):
         raise BadInputError(
             f"dates mix day-first ({sample(only_day)}) and month-first ({sample(only_month)}) order; "
@@ -144,7 +148,9 @@ def _day_month_dates(text, parts, line_of):
     notes = ["two-digit years read as 1969-2068 (e.g. 10 is 2010)"] if short_year.any() else []
 
     def reading(day, month):  # rewritten as ISO text, so times and zones are read as in any ISO file
-        iso = year.astype(str) + "-" + month.astype("Int64").astype(str).str.zfill(2) + "-" + day.astype("Int64").astype(str).str.zfill(2) + rest
+        month_text = month.astype("Int64").astype(str).str.zfill(2)
+        day_text = day.astype("Int64").astype(str).str.zfill(2)
+        iso = year.astype(str) + "-" + month_text + "-" + day_text + rest
         return _iso_dates(iso)
 
     day_first, zone_notes = reading(first, second)

@@ -1,5 +1,8 @@
-"""Reading a column of numbers: decimal commas, thousands separators and missing-value marks."""
+"""Reading a column of numbers: decimal commas and thousands separators.
 
+Missing-value marks (NA, -, an empty cell: reading.MISSING_MARKS) are not read here: series.py
+hands them over as "0" and puts NaN in their place afterwards.
+"""
 
 import pandas as pd
 
@@ -8,7 +11,7 @@ _THOUSANDS_COMMA = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
 
 
 def parse_values(text, delimiter, value_col):
-    """(floats with NaN where a cell is not a number, notes): decimal commas are read when the file uses them."""
+    """(floats with NaN where a cell is not a number, notes): decimal commas read when the file uses them."""
     if not text.str.contains(",", regex=False).any():
         return pd.to_numeric(text, errors="coerce"), []
     has_comma = text.str.contains(",", regex=False)
@@ -21,10 +24,12 @@ def parse_values(text, delimiter, value_col):
         thousands = not decimal
     example = with_comma.iloc[0]
     if decimal:
-        plain = text.str.replace(r"[.\s\u00a0\u202f](?=\d{3}(?:\D|$))", "", regex=True).str.replace(",", ".", regex=False)
-        value = pd.to_numeric(plain, errors="coerce")
-        return value, [f"read ',' as the decimal mark in {value_col!r} ({example!r} is {value[has_comma].iloc[0]:g})"]
+        no_thousands = text.str.replace(r"[.\s\u00a0\u202f](?=\d{3}(?:\D|$))", "", regex=True)
+        value = pd.to_numeric(no_thousands.str.replace(",", ".", regex=False), errors="coerce")
+        read_as = f"{example!r} is {value[has_comma].iloc[0]:g}"
+        return value, [f"read ',' as the decimal mark in {value_col!r} ({read_as})"]
     if thousands:
         value = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
-        return value, [f"read ',' as a thousands separator in {value_col!r} ({example!r} is {value[has_comma].iloc[0]:g})"]
+        read_as = f"{example!r} is {value[has_comma].iloc[0]:g}"
+        return value, [f"read ',' as a thousands separator in {value_col!r} ({read_as})"]
     return pd.to_numeric(text, errors="coerce"), []

@@ -1,4 +1,8 @@
-"""Reading a CSV file as text: its encoding, its separator and the line that holds the header."""
+"""Reading a CSV file as text: its encoding, its separator and the line that holds the header.
+
+Also what series.py's checks share: the cells that mean "no value" (`MISSING_MARKS`), the line
+number in the file of a data row (`line_number`) and a short list for a message (`show_first`).
+"""
 
 import codecs
 import csv
@@ -35,16 +39,23 @@ def read_text(path):
     except OSError as err:
         raise BadInputError(f"{path} cannot be read ({err.strerror}); check the file's permissions") from None
     notes = []
-    save_as_csv = "open it in the spreadsheet program and save it as CSV (File > Save As > CSV UTF-8), then pass the .csv with --csv"
+    save_as_csv = (
+        "open it in the spreadsheet program and save it as CSV (File > Save As > CSV UTF-8), "
+        "then pass the .csv with --csv"
+    )
     if raw.startswith(b"PK\x03\x04"):
-        raise BadInputError(f"{path} is a spreadsheet workbook (.xlsx or .ods, a zip archive), not a CSV file; {save_as_csv}")
+        raise BadInputError(
+            f"{path} is a spreadsheet workbook (.xlsx or .ods, a zip archive), not a CSV file; {save_as_csv}"
+        )
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise BadInputError(f"{path} is an Excel 97-2003 workbook (.xls), not a CSV file; {save_as_csv}")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text = raw.decode("utf-16", errors="replace")
         notes.append(f"{path.name} is UTF-16 text (Excel's \"Unicode text\"): read as such")
     elif b"\x00" in raw[:4096]:
-        raise BadInputError(f"{path} is a binary file, not a CSV text file; pass a CSV file (export or save the data as CSV)")
+        raise BadInputError(
+            f"{path} is a binary file, not a CSV text file; pass a CSV file (export or save the data as CSV)"
+        )
     else:
         try:
             text = raw.decode("utf-8-sig")  # also drops the byte-order mark Excel writes at the start
@@ -52,12 +63,20 @@ def read_text(path):
             try:
                 text = raw.decode("cp1252")
             except UnicodeDecodeError:
-                raise BadInputError(f"{path} is not a UTF-8 text file; save it as CSV (UTF-8) and try again") from None
-            notes.append(f"{path.name} is not UTF-8: read it as Windows-1252 (Western European); save it as CSV UTF-8 to be sure")
+                raise BadInputError(
+                    f"{path} is not a UTF-8 text file; save it as CSV (UTF-8) and try again"
+                ) from None
+            notes.append(
+                f"{path.name} is not UTF-8: read it as Windows-1252 (Western European); "
+                "save it as CSV UTF-8 to be sure"
+            )
     if not text.strip():
         raise BadInputError(f"{path} is empty; pass a CSV with a header line and data rows")
     if text.lstrip()[:1] == "<" and re.search(r"<(html|table|!doctype)", text[:2000], re.IGNORECASE):
-        raise BadInputError(f"{path} is a web page (HTML), not a CSV file; download the data as CSV instead (a CSV or Download link), or open it in a spreadsheet and save it as CSV")
+        raise BadInputError(
+            f"{path} is a web page (HTML), not a CSV file; download the data as CSV instead "
+            "(a CSV or Download link), or open it in a spreadsheet and save it as CSV"
+        )
     if "\n" not in text and "\r" in text:  # old Mac line ends
         text = text.replace("\r", "\n")
     return text, notes
@@ -97,7 +116,8 @@ def find_header(path, lines, date_col, value_col):
     counts = {d: [len(_fields(line, d)) for line in lines if line.strip()] for d in DELIMITERS}
     delimiter = max(DELIMITERS, key=lambda d: (max(counts[d], default=0) > 1, _mode(counts[d])))
     usual = _mode(counts[delimiter])
-    header = next((line for line in lines if line.strip() and len(_fields(line, delimiter)) == usual), lines[0])
+    usual_lines = (line for line in lines if line.strip() and len(_fields(line, delimiter)) == usual)
+    header = next(usual_lines, lines[0])
     cells = _fields(header, delimiter)
     if value_col in cells and "" in cells:  # pandas' to_csv writes the date index as an unnamed first column
         return lines.index(header), delimiter, cells.index(""), cells.index(value_col), "", value_col, [
@@ -105,7 +125,9 @@ def find_header(path, lines, date_col, value_col):
     columns = ", ".join(repr(c) for c in cells)
     missing, flag = (date_col, "--date-col") if date_col not in cells else (value_col, "--value-col")
     where = f" (read with {DELIMITER_NAMES[delimiter]} between columns)" if delimiter != "," else ""
-    raise BadInputError(f"{path} has no column {missing!r}; its columns are {columns}{where}: choose one with {flag}")
+    raise BadInputError(
+        f"{path} has no column {missing!r}; its columns are {columns}{where}: choose one with {flag}"
+    )
 
 
 def _mode(counts):

@@ -100,8 +100,8 @@ _WORDS = {
 
 def step_kind(index):
     """The kind of step of a DatetimeIndex: "month", "quarter", "year", "week", "day",
-    "business day", "hour", or "step" when none of these fits (utils.data.step_kind reads
-    the calendar steps; hours are added here)."""
+    "business day", "hour", or "step" when none of these fits (utils.loading.calendar.step_kind
+    reads the calendar steps; hours are added here)."""
     index = pd.DatetimeIndex(index)
     kind = calendar.step_kind(index)
     if kind:
@@ -120,11 +120,13 @@ def describe_steps(index, season=None):
         ago, same = _SPANS[kind][default]
         words = StepWords(kind, step, steps, default, ago, same, last, why)
     elif kind == "year":
-        words = StepWords("year", "year", "years", 12, "12 years ago", "the value 12 years before", "last year",
+        words = StepWords("year", "year", "years", 12, "12 years ago", "the value 12 years before",
+                          "last year",
                           "yearly data has no cycle within the year; 12 years is only a neutral guess: "
                           "set --season to the cycle you expect")
     else:
-        words = StepWords("step", "step", "steps", 12, "a season ago", "the value a season before", "the last step",
+        words = StepWords("step", "step", "steps", 12, "a season ago", "the value a season before",
+                          "the last step",
                           "the dates do not step by a known calendar unit; 12 steps is only a neutral guess: "
                           "set --season to the cycle you expect")
     return words if season is None else words.with_season(season)

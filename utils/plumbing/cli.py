@@ -50,30 +50,43 @@ def new_parser(description):
 
 def add_series_flags(parser, csv, date_col, value_col, window):
     """--csv, --date-col, --value-col and --window, with the lesson's values as defaults."""
-    parser.add_argument("--csv", default=str(csv), help="CSV file with a date column and a value column (default: %(default)s)")
-    parser.add_argument("--date-col", default=date_col, help="name of the date column (default: %(default)s)")
-    parser.add_argument("--value-col", default=value_col, help="name of the value column (default: %(default)s)")
-    parser.add_argument("--window", type=positive_int, default=window, help="time steps the network sees per sample (default: %(default)s)")
+    parser.add_argument("--csv", default=str(csv),
+                        help="CSV file with a date column and a value column (default: %(default)s)")
+    parser.add_argument("--date-col", default=date_col,
+                        help="name of the date column (default: %(default)s)")
+    parser.add_argument("--value-col", default=value_col,
+                        help="name of the value column (default: %(default)s)")
+    parser.add_argument("--window", type=positive_int, default=window,
+                        help="time steps the network sees per sample (default: %(default)s)")
 
 
 def add_training_flags(parser, epochs, units, seed=42):
     """--epochs, --units and --seed, with the lesson's values as defaults."""
-    parser.add_argument("--epochs", type=positive_int, default=epochs, help="the most training epochs; training may stop earlier, judged on validation data (default: %(default)s)")
-    parser.add_argument("--units", type=positive_int, default=units, help="units in the recurrent layer (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=seed, help="random seed; the same seed gives the same numbers (default: %(default)s)")
+    parser.add_argument("--epochs", type=positive_int, default=epochs,
+                        help="the most training epochs; training may stop earlier, judged on validation data "
+                             "(default: %(default)s)")
+    parser.add_argument("--units", type=positive_int, default=units,
+                        help="units in the recurrent layer (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=seed,
+                        help="random seed; the same seed gives the same numbers (default: %(default)s)")
 
 
 def add_fitting_flags(parser, learning_rate, batch_size, patience):
     """--learning-rate, --batch-size and --patience (early stopping on the validation loss)."""
-    parser.add_argument("--learning-rate", type=positive_float, default=learning_rate, help="Adam's learning rate (default: %(default)s)")
-    parser.add_argument("--batch-size", type=positive_int, default=batch_size, help="samples per gradient step (default: %(default)s)")
+    parser.add_argument("--learning-rate", type=positive_float, default=learning_rate,
+                        help="Adam's learning rate (default: %(default)s)")
+    parser.add_argument("--batch-size", type=positive_int, default=batch_size,
+                        help="samples per gradient step (default: %(default)s)")
     parser.add_argument("--patience", type=positive_int, default=patience,
-                        help="stop after this many epochs without a better validation loss (default: %(default)s)")
+                        help="stop after this many epochs without a better validation loss "
+                             "(default: %(default)s)")
 
 
 def add_output_flags(parser):
     """--output-dir and --no-show."""
-    parser.add_argument("--output-dir", default=None, help="where to write the plots, metrics.json and the other outputs (default: outputs/<case>/)")
+    parser.add_argument("--output-dir", default=None,
+                        help="where to write the plots, metrics.json and the other outputs "
+                             "(default: outputs/<case>/)")
     parser.add_argument("--no-show", action="store_true", help="save the plots without opening a window")
 
 

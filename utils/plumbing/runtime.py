@@ -1,4 +1,4 @@
-"""Run-time set-up shared by the case scripts: quiet logs and reproducible seeds.
+"""Run-time set-up shared by the case scripts: quiet logs, reproducible seeds, the backend's name.
 
 Import this module before `keras`: it sets TensorFlow's log level, which only
 takes effect if it is set before TensorFlow is first imported.

@@ -75,19 +75,18 @@ DERIVATIVES = {
 def _as_batch(x, d_outputs, units):
     """x as (batch, timesteps, features) and d_outputs as (batch, timesteps, units), all float64.
 
-    One window (timesteps, features) or a batch (batch, timesteps, features) is accepted.
-    d_outputs is the gradient of the loss with respect to the layer's output: every step
-    ((timesteps, units) per sample, for return_sequences=True) or only the last state
-    ((units,) per sample, for return_sequences=False); the last case becomes zeros at every
-    step but the last. Returns (x, d_outputs, one_window).
+    One window (timesteps, features) or a batch (batch, timesteps, features) is accepted. d_outputs is the
+    gradient of the loss with respect to the layer's output: every step ((timesteps, units) per sample, for
+    return_sequences=True) or only the last state ((units,) per sample, for return_sequences=False); the
+    last case becomes zeros at every step but the last. Returns (x, d_outputs, one_window).
     """
-    x = np.asarray(x, dtype=np.float64)
-    d_outputs = np.asarray(d_outputs, dtype=np.float64)
+    x, d_outputs = np.asarray(x, dtype=np.float64), np.asarray(d_outputs, dtype=np.float64)
     one_window = x.ndim == 2
     if one_window:
         x, d_outputs = x[np.newaxis], d_outputs[np.newaxis]
     if x.ndim != 3:
-        raise ValueError(f"x must be one window (timesteps, features) or a batch (batch, timesteps, features), got shape {x.shape}")
+        shapes = "one window (timesteps, features) or a batch (batch, timesteps, features)"
+        raise ValueError(f"x must be {shapes}, got shape {x.shape}")
     batch, timesteps, _ = x.shape
     if d_outputs.shape == (batch, units):  # return_sequences=False: only the last state gets a gradient
         every_step = np.zeros((batch, timesteps, units))
@@ -96,7 +95,8 @@ def _as_batch(x, d_outputs, units):
     if d_outputs.shape != (batch, timesteps, units):
         raise ValueError(
             f"d_outputs must have shape {(timesteps, units) if one_window else (batch, timesteps, units)} "
-            f"(every step) or {(units,) if one_window else (batch, units)} (last state only), got {np.shape(d_outputs)[1 if one_window else 0:]}"
+            f"(every step) or {(units,) if one_window else (batch, units)} (last state only), "
+            f"got {np.shape(d_outputs)[1 if one_window else 0:]}"
         )
     return x, d_outputs, one_window
 
@@ -203,13 +203,14 @@ def lstm_forward(weights, x):
     batch, timesteps, _ = x.shape
     units = weights["units"]
     h, c = np.zeros((batch, units)), np.zeros((batch, units))
-    keep = {name: np.zeros((batch, timesteps, units)) for name in
-            ("input_gate", "forget_gate", "candidate", "output_gate", "cell_state", "hidden_state", "h_prev", "c_prev")}
+    names = ("input_gate", "forget_gate", "candidate", "output_gate", "cell_state", "hidden_state")
+    keep = {name: np.zeros((batch, timesteps, units)) for name in names + ("h_prev", "c_prev")}
     for t in range(timesteps):
         keep["h_prev"][:, t], keep["c_prev"][:, t] = h, c
         step = cells.lstm_step(x[:, t], h, c, weights["kernel"], weights["recurrent_kernel"], weights["bias"],
-                               activation=weights["activation"], recurrent_activation=weights["recurrent_activation"])
-        for name in ("input_gate", "forget_gate", "candidate", "output_gate", "cell_state", "hidden_state"):
+                               activation=weights["activation"],
+                               recurrent_activation=weights["recurrent_activation"])
+        for name in names:
             keep[name][:, t] = getattr(step, name)
         h, c = step.hidden_state, step.cell_state
     return keep
@@ -259,7 +260,8 @@ def lstm_backward(layer, x, d_outputs, d_last_cell=None):
         dpre_forget = d_forget_gate * gate_derivative(forget_gate)
         dpre_candidate = d_candidate * act_derivative(candidate)  # through the candidate's tanh
         dpre_output = d_output_gate * gate_derivative(output_gate)
-        dpre = np.concatenate([dpre_input, dpre_forget, dpre_candidate, dpre_output], axis=-1)  # Keras order i, f, c, o
+        # In Keras's column order: i, f, c, o.
+        dpre = np.concatenate([dpre_input, dpre_forget, dpre_candidate, dpre_output], axis=-1)
 
         dW += x[:, t].T @ dpre  # pre = x_t·W + h_prev·U + b, for all four blocks at once
         dU += h_prev.T @ dpre
@@ -267,8 +269,8 @@ def lstm_backward(layer, x, d_outputs, d_last_cell=None):
         dx[:, t] = dpre @ W.T
         dh_next = dpre @ U.T  # back to h_{t-1}, through all four gates
         dh_per_step[:, t], dc_per_step[:, t] = dh, dc
-    result = {"kernel": dW, "recurrent_kernel": dU, "bias": db, "dx": dx, "dh": dh_per_step, "dc": dc_per_step,
-              "dh_initial": dh_next, "dc_initial": dc_next}
+    result = {"kernel": dW, "recurrent_kernel": dU, "bias": db, "dx": dx, "dh": dh_per_step,
+              "dc": dc_per_step, "dh_initial": dh_next, "dc_initial": dc_next}
     result = _finish(result, one_window)
     result["forward"] = {name: (value[0] if one_window else value) for name, value in fwd.items()}
     return result
@@ -292,13 +294,14 @@ def gru_forward(weights, x):
     batch, timesteps, _ = x.shape
     units = weights["units"]
     h = np.zeros((batch, units))
-    keep = {name: np.zeros((batch, timesteps, units)) for name in ("update_gate", "reset_gate", "candidate", "hidden_state", "h_prev")}
+    names = ("update_gate", "reset_gate", "candidate", "hidden_state")
+    keep = {name: np.zeros((batch, timesteps, units)) for name in names + ("h_prev",)}
     for t in range(timesteps):
         keep["h_prev"][:, t] = h
         step = cells.gru_step(x[:, t], h, weights["kernel"], weights["recurrent_kernel"], weights["bias"],
                               reset_after=weights["reset_after"], activation=weights["activation"],
                               recurrent_activation=weights["recurrent_activation"])
-        for name in ("update_gate", "reset_gate", "candidate", "hidden_state"):
+        for name in names:
             keep[name][:, t] = getattr(step, name)
         h = step.hidden_state
     return keep
@@ -384,7 +387,8 @@ def hidden_states(layer, x):
 def backward(layer, x, d_outputs):
     """BPTT through any of the three layers: simple_rnn_backward, lstm_backward or gru_backward."""
     kind = float64_weights(layer)["kind"]
-    return {"simple_rnn": simple_rnn_backward, "lstm": lstm_backward, "gru": gru_backward}[kind](layer, x, d_outputs)
+    by_kind = {"simple_rnn": simple_rnn_backward, "lstm": lstm_backward, "gru": gru_backward}
+    return by_kind[kind](layer, x, d_outputs)
 
 
 def keras_gradients(layer, grads):

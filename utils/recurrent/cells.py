@@ -21,6 +21,7 @@ How to use it in a debugger
    For a GRU, stop in `gru_step` on the line that computes `hidden_state` (the update
    gate, reset gate and candidate exist there); for a SimpleRNN, in `simple_rnn_step`
    on `hidden_state`.
+   README.md's pdb commands name the LSTM and GRU lines by number: move them, update it.
 
 `run_cell` returns the whole trace, one array of shape (timesteps, units) per gate
 and state; `trace["hidden_state"]` equals the layer's output with

@@ -7,9 +7,9 @@ Three questions from the lecture become numbers here:
   time step t. Backpropagation through time multiplies one Jacobian per step
   (d h_t / d h_{t-1}), so if those factors are mostly smaller than 1 the early
   steps' gradients shrink geometrically (vanish); if larger than 1 they grow (explode).
-* Can a network remember something for T steps? `make_adding_task` builds the adding
-  problem (Hochreiter & Schmidhuber 1997): add the two numbers that carry a marker,
-  one in the first half of the sequence and one in the second. `make_recall_task`
+* Can a network remember something for T steps? memory_tasks.py's `make_adding_task` builds
+  the adding problem (Hochreiter & Schmidhuber 1997): add the two numbers that carry a marker,
+  one in the first half of the sequence and one in the second. Its `make_recall_task`
   builds an easier task whose answer sits only in the FIRST time step; a SimpleRNN can
   solve it with a shortcut (it latches the first value in a saturated state), so it
   does not measure long-term memory in general.
@@ -17,7 +17,9 @@ Three questions from the lecture become numbers here:
   multiplies the forget gates (or a GRU's update gates) read from a NumPy trace of the
   cell (utils.recurrent.cells.run_cell): the factor per step the lecture talks about, measured.
 
-`gradient_ratio` summarises a gradient profile in one number.
+`gradient_ratio` summarises a gradient profile in one number; `weight_gradient_norms` gives
+the size of the gradient on each weight tensor; `memory_gate_bias` starts a gated cell with
+its keep-gate open.
 
 How to use it in a debugger
 ---------------------------
@@ -52,10 +54,15 @@ def keep_gate_path(trace, gate="forget_gate"):
     fixed, dh_T/dh_t = diag(P[t]) in the same way.
     """
     if gate not in trace:
-        raise ValueError(f"the trace has no {gate!r}; it has {sorted(trace)} (forget_gate: LSTM, update_gate: GRU)")
+        raise ValueError(
+            f"the trace has no {gate!r}; it has {sorted(trace)} (forget_gate: LSTM, update_gate: GRU)"
+        )
     gates = np.asarray(trace[gate], dtype=np.float64)
     if gates.ndim != 2:
-        raise ValueError(f"trace[{gate!r}] must have shape (timesteps, units), got {gates.shape}; trace one sequence, not a batch")
+        raise ValueError(
+            f"trace[{gate!r}] must have shape (timesteps, units), got {gates.shape}; "
+            "trace one sequence, not a batch"
+        )
     # P[t] = g[t+1] * g[t+2] * ... * g[T-1]: a reversed cumulative product, shifted by one step.
     after = np.cumprod(gates[::-1], axis=0)[::-1]  # after[t] = g[t] * ... * g[T-1]
     return np.vstack([after[1:], np.ones((1, gates.shape[1]))])
@@ -139,7 +146,9 @@ def weight_gradient_norms(model, x, y, loss_fn):
     import keras
 
     if keras.backend.backend() != "tensorflow":
-        raise NotImplementedError("weight_gradient_norms needs the TensorFlow backend (KERAS_BACKEND=tensorflow)")
+        raise NotImplementedError(
+            "weight_gradient_norms needs the TensorFlow backend (KERAS_BACKEND=tensorflow)"
+        )
     import tensorflow as tf
 
     x = tf.convert_to_tensor(x, dtype=tf.float32)

@@ -1,5 +1,5 @@
-"""Synthetic tasks that need a long memory (the adding problem, recall), and training-loop helpers for them."""
-
+"""Synthetic tasks that need a long memory (the adding problem, recall), and training-loop helpers for them:
+an early stop at a target metric, and the first epoch whose loss is NaN or infinite."""
 
 import numpy as np
 
@@ -29,7 +29,9 @@ def make_adding_task(n_samples, timesteps, rng):
     """
     n_samples, timesteps = int(n_samples), int(timesteps)
     if n_samples < 1 or timesteps < 2:
-        raise ValueError(f"the adding problem needs n_samples >= 1 and timesteps >= 2, got {n_samples} and {timesteps}")
+        raise ValueError(
+            f"the adding problem needs n_samples >= 1 and timesteps >= 2, got {n_samples} and {timesteps}"
+        )
     half = (timesteps + 1) // 2
     values = rng.uniform(0.0, 1.0, size=(n_samples, timesteps))
     first = rng.integers(0, half, size=n_samples)  # a step in the first half

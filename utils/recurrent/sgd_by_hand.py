@@ -1,4 +1,4 @@
-"""One training step by hand: gradient clipping (by each variable's norm, or by the global norm) and plain SGD."""
+"""One training step by hand: gradient clipping (by each variable's norm or by the global norm), plain SGD."""
 
 import numpy as np
 
@@ -77,7 +77,8 @@ def sgd_training_step(recurrent_layer, dense_layer, x, y, learning_rate, global_
         gradients, _ = clip_by_global_norm(gradients, global_clipnorm)
     elif clipnorm is not None:
         gradients = clip_each_by_norm(gradients, clipnorm)
-    old = [np.asarray(w, dtype=np.float64) for w in recurrent_layer.trainable_weights + dense_layer.trainable_weights]
+    trainable = recurrent_layer.trainable_weights + dense_layer.trainable_weights
+    old = [np.asarray(w, dtype=np.float64) for w in trainable]
     new = [w - learning_rate * g for w, g in zip(old, gradients)]
     n_recurrent = len(recurrent_grads)
     return {"loss": loss, "grad_norm": norm, "clipped_norm": global_norm(gradients),

@@ -1,4 +1,5 @@
-"""A cell's gates, step by step, as a printed table and as a figure (from `utils.recurrent.cells.run_cell`'s trace)."""
+"""A cell's gates, step by step, as a printed table and as a figure (from the trace of
+`utils.recurrent.cells.run_cell`)."""
 
 
 import numpy as np

@@ -32,11 +32,13 @@ def plot_gradient_norms(profiles, title, xlabel="input time step t (1 = the firs
         for variant, curves in profiles.items():
             norms = np.asarray(curves[panel], dtype=np.float64)
             steps = np.arange(1, len(norms) + 1)
-            ax.plot(steps, np.where(norms > 0, norms, np.nan), linewidth=2, label=variant, **line_style(variant))
+            ax.plot(steps, np.where(norms > 0, norms, np.nan), linewidth=2, label=variant,
+                    **line_style(variant))
             if (norms == 0).any() and (norms > 0).any():  # float32 underflow: log(0) cannot be drawn
                 first_drawn = int(np.argmax(norms > 0))
-                ax.annotate(f"{variant}: exactly 0 before t={first_drawn + 1}", (steps[first_drawn], norms[first_drawn]),
-                            textcoords="offset points", xytext=(8, 2), color=line_style(variant)["color"], fontsize=8)
+                ax.annotate(f"{variant}: exactly 0 before t={first_drawn + 1}",
+                            (steps[first_drawn], norms[first_drawn]), textcoords="offset points",
+                            xytext=(8, 2), color=line_style(variant)["color"], fontsize=8)
         ax.set_yscale("log")
         ax.set_xlabel(xlabel)
         ax.set_title(panel)
@@ -96,7 +98,8 @@ def plot_losses_with_nan(curves, title, xlabel="epoch (0 = before training)", re
                     markersize=9, markeredgewidth=2, color=line.get_color())
             first_bad = int(steps[~finite][0])
             if first_bad > 0 and finite[first_bad - 1]:  # the jump from the last finite loss
-                ax.plot([first_bad - 1, first_bad], [losses[first_bad - 1], top], linestyle=":", color=line.get_color())
+                ax.plot([first_bad - 1, first_bad], [losses[first_bad - 1], top], linestyle=":",
+                        color=line.get_color())
             word = "NaN" if np.isnan(losses[first_bad]) else "inf"
             ax.annotate(f"{label}: loss is {word} from here on", (first_bad, top), textcoords="offset points",
                         xytext=(6, -14), color=line.get_color(), fontsize=8)

@@ -204,10 +204,12 @@ def plot_comparison(table, tasks):
         ax = row_axes[0]
         ax.bar(x, rows.rmse_mean, yerr=rows.rmse_sd, color=colors, capsize=4)
         for i, (baseline, value) in enumerate(baseline_rmse.items()):
-            ax.axhline(value, color="0.3", linestyle=("--", ":", "-.")[i % 3], label=f"{baseline} ({value:.2f})")
+            ax.axhline(value, color="0.3", linestyle=("--", ":", "-.")[i % 3],
+                       label=f"{baseline} ({value:.2f})")
         low = min([*rows.rmse_mean, *baseline_rmse.values()])
         high = max([*(rows.rmse_mean + rows.rmse_sd), *baseline_rmse.values()])
-        ax.set_ylim(low - 0.3 * (high - low) - 1e-6, high + 0.15 * (high - low) + 1e-6)  # zoom: the differences are small
+        # Zoom in: the differences between the models are small next to the RMSE itself.
+        ax.set_ylim(low - 0.3 * (high - low) - 1e-6, high + 0.15 * (high - low) + 1e-6)
         ax.set_ylabel(f"test RMSE ({unit})")
         ax.legend(fontsize=8)
         row_axes[1].bar(x, rows.seconds_per_epoch * 1000, color=colors)

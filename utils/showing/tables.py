@@ -1,9 +1,6 @@
 """Printable tables: the three periods, and scores side by side."""
 
 
-
-
-
 def describe_periods(periods, dates, words, training_use="weights are fitted here"):
     """The three periods as printable lines: first and last date, length, and what each is for.
 
@@ -16,7 +13,8 @@ def describe_periods(periods, dates, words, training_use="weights are fitted her
         ("validation", periods.first_validation, periods.first_test, "every choice is made here"),
         ("test", periods.first_test, periods.n_steps, "scored once, at the end"),
     ):
-        lines.append(f"  {name:<11} {words.date(dates[first])} .. {words.date(dates[last - 1])}  ({words.count(last - first)}; {use})")
+        span = f"{words.date(dates[first])} .. {words.date(dates[last - 1])}"
+        lines.append(f"  {name:<11} {span}  ({words.count(last - first)}; {use})")
     return "\n".join(lines)
 
 
