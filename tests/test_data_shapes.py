@@ -1,4 +1,4 @@
-"""utils.loading.series.load_series on CSV files the way real exports arrive (issue 12).
+"""utils.loading.series.load_series on CSV files the way real exports arrive.
 
 A table of file shapes, each ending either in a loaded series with a one-line note saying
 how the file was read, or in one BadInputError line naming the problem and the fix; a
