@@ -1,4 +1,4 @@
-"""Benchmark: load and check a 100,000-row daily CSV (issue 12's target: 2 s or less on a 2-core CPU).
+"""Benchmark: load and check a 100,000-row daily CSV (target: 2 s or less on a 2-core CPU).
 
     python benchmarks/bench_loading.py [--rows 100000] [--repeats 3]
 

@@ -13,8 +13,7 @@ committed). The script then reads every run's metrics.json and prints, as markdo
   3. at initialisation: log10 of the input-gradient ratio ‖∂L/∂x_1‖/‖∂L/∂x_T‖ and the gated
      cells' keep-gate product over steps 2..T (median unit), per seed;
   4. each run's wall-clock seconds.
-The markdown also goes to benchmarks/results/memory_seeds.md. The README's memory table is
-pasted from it.
+The markdown also goes to benchmarks/results/memory_seeds.md.
 """
 
 import argparse

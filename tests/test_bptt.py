@@ -204,14 +204,28 @@ def test_bad_shapes_are_clear_errors():
         bptt.backward(layer, random(21, TIMESTEPS), random(22, UNITS))
 
 
-def test_backward_loop_names_each_chain_rule_factor():
-    """A student stepping through the loops sees these names in the Variables pane."""
-    for function, names in (
-        (bptt.simple_rnn_backward, ("dh_next", "dh", "dpre")),
-        (bptt.lstm_backward, ("dh_next", "dh", "dc", "dc_next", "d_forget_gate", "dpre")),
-        (bptt.gru_backward, ("dh_next", "dh", "d_update_gate", "d_reset_gate", "dpre_candidate")),
-    ):
-        assert set(names) <= set(function.__code__.co_varnames), function.__name__
+@pytest.mark.parametrize(
+    "kind, function, stop_text, names",
+    [
+        ("SimpleRNN", bptt.simple_rnn_backward, "dpre = dh * activation_derivative(h)", ("dh", "dh_next")),
+        ("LSTM", bptt.lstm_backward, "dc = dc_next + dh", ("dh", "dh_next", "dc_next")),
+        ("GRU", bptt.gru_backward, "d_update_gate =", ("dh", "dh_next")),
+    ],
+)
+def test_a_breakpoint_in_the_backward_loop_walks_back_one_step_per_stop(kind, function, stop_text, names):
+    """Stopped inside the reversed loop, a student sees the named gradients of one time step per stop,
+    from the last step back to the first: at the stop for step t, `dh` is the gradient the pass
+    returns for h_t."""
+    from debugger_stops import locals_at_each_stop
+
+    layer = build(kind, seed=40)
+    x = random(41, 1, TIMESTEPS, FEATURES)
+    d_outputs = random(42, 1, TIMESTEPS, UNITS)
+    stops, grads = locals_at_each_stop(function, stop_text, lambda: function(layer, x, d_outputs))
+    assert [stop["t"] for stop in stops] == list(reversed(range(TIMESTEPS)))
+    for stop in stops:
+        assert set(names) <= set(stop), sorted(stop)
+        np.testing.assert_allclose(stop["dh"], grads["dh"][:, stop["t"]], rtol=0, atol=1e-12)
 
 
 JAX_CHECK = textwrap.dedent("""

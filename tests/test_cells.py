@@ -158,13 +158,28 @@ def test_sigmoid_gates_are_between_0_and_1(kind, gates):
         assert trace[gate].min() >= 0.0 and trace[gate].max() <= 1.0, gate
 
 
-def test_step_functions_name_every_gate_as_a_local_variable():
-    """A student stepping through lstm_step / gru_step sees each gate in the Variables pane."""
-    lstm_locals = cells.lstm_step.__code__.co_varnames
-    for name in ("input_gate", "forget_gate", "output_gate", "candidate", "cell_state", "hidden_state"):
-        assert name in lstm_locals
-    for name in ("update_gate", "reset_gate", "candidate", "hidden_state"):
-        assert name in cells.gru_step.__code__.co_varnames
+@pytest.mark.parametrize(
+    "kind, step, stop_text, gates",
+    [
+        ("LSTM", cells.lstm_step, "cell_state = forget_gate * c_prev",
+         ("input_gate", "forget_gate", "output_gate", "candidate")),
+        ("GRU", cells.gru_step, "hidden_state = update_gate * h_prev",
+         ("update_gate", "reset_gate", "candidate")),
+    ],
+)
+def test_a_breakpoint_on_the_readmes_line_shows_every_gate_of_that_step(kind, step, stop_text, gates):
+    """Stopped where the README says, a student sees each gate of the current time step, one per unit:
+    one stop per time step, and at stop t the values the trace records for step t."""
+    from debugger_stops import locals_at_each_stop
+
+    layer = build_with_large_weights(LAYERS[kind](UNITS), FEATURES, seed=22)
+    x = random_inputs(seed=23)[0]
+    stops, trace = locals_at_each_stop(step, stop_text, lambda: cells.run_cell(layer, x))
+    assert len(stops) == TIMESTEPS
+    for t, seen in enumerate(stops):
+        for gate in gates:
+            np.testing.assert_allclose(seen[gate], trace[gate][t], rtol=0, atol=1e-12,
+                                       err_msg=f"{gate}, step {t}")
 
 
 def test_gates_figure_and_table():

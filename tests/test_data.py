@@ -34,8 +34,21 @@ def test_loads_the_shipped_temperatures_and_fills_the_two_missing_new_years_eves
     filled, missing = fill_gaps(series)
     assert len(series) == 3650 and len(filled) == 3652
     assert missing == [pd.Timestamp("1984-12-31"), pd.Timestamp("1988-12-31")]
-    # linear interpolation between 30 December and 1 January
-    assert filled["1984-12-31"] == pytest.approx((filled["1984-12-30"] + filled["1985-01-01"]) / 2)
+    # filled from the past only: the last value before the gap, never the day after it
+    assert filled["1984-12-31"] == filled["1984-12-30"]
+    assert filled["1988-12-31"] == filled["1988-12-30"]
+
+
+def test_a_gap_is_filled_from_the_past_only_so_later_values_never_reach_it():
+    dates = pd.date_range("2020-01-01", periods=60, freq="D")
+    series = pd.Series(np.arange(60.0), index=dates).drop(dates[[10, 29, 30]])
+    filled, missing = fill_gaps(series)
+    later_changed = series.copy()
+    later_changed[later_changed.index > dates[30]] += 1000.0  # everything after the last gap
+    filled_again, _ = fill_gaps(later_changed)
+    assert missing == list(dates[[10, 29, 30]])
+    assert filled[dates[10]] == 9.0 and filled[dates[29]] == 28.0 and filled[dates[30]] == 28.0
+    assert (filled_again[: dates[30]] == filled[: dates[30]]).all()
 
 
 def test_dates_are_parsed_and_whitespace_is_tolerated(tmp_path):
@@ -98,7 +111,7 @@ def test_monthly_dates_on_any_day_of_the_month_are_put_on_the_first():
         pd.to_datetime(["2000-01-01", "2000-02-01", "2000-03-01", "2000-04-01"])
     )
     assert missing == [pd.Timestamp("2000-03-01")]
-    assert filled.iloc[2] == 2.0
+    assert filled.iloc[2] == 1.0  # the value before the gap
 
 
 def test_calendar_frequency_is_recognised():
@@ -156,7 +169,7 @@ def test_a_business_day_series_has_no_weekend_gaps_and_continues_on_monday():
     assert missing == [days[0] + pd.offsets.BDay(10), days[0] + pd.offsets.BDay(30)]
     assert len(filled) == 60 and (filled.index.dayofweek < 5).all()
     assert filled.index.freqstr == "B"
-    assert filled.iloc[10] == pytest.approx((filled.iloc[9] + filled.iloc[11]) / 2)
+    assert filled.iloc[10] == filled.iloc[9]  # the business day before the gap
     friday = filled.index[filled.index.dayofweek == 4][-1]
     monday_after = dates_after(filled.index[: filled.index.get_loc(friday) + 1], 2)
     assert list(monday_after) == [friday + pd.Timedelta(days=3), friday + pd.Timedelta(days=4)]

@@ -1,4 +1,4 @@
-"""utils.loading.series.load_series on CSV files the way real exports arrive (issue 12).
+"""utils.loading.series.load_series on CSV files the way real exports arrive.
 
 A table of file shapes, each ending either in a loaded series with a one-line note saying
 how the file was read, or in one BadInputError line naming the problem and the fix; a
@@ -202,7 +202,7 @@ def test_a_missing_value_becomes_a_gap_that_fill_gaps_fills(tmp_path):
         "Date", "Value", note=lambda n: None,
     )
     filled, missing = fill_gaps(series)
-    assert missing == [DAYS[5]] and filled[DAYS[5]] == 5.0
+    assert missing == [DAYS[5]] and filled[DAYS[5]] == 4.0  # the day before
 
 
 # name -> (file text or bytes, file name, value column, words the one-line error must contain)

@@ -127,3 +127,24 @@ def test_inside_an_interactive_kernel_the_kernels_argv_is_ignored(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["/env/lib/ipykernel_launcher.py", "--f=/tmp/kernel-1234.json"])
     args = cli.parse_flags(make_parser())
     assert (args.window, args.epochs, args.no_show) == (12, 5, False)
+
+
+@pytest.mark.parametrize("writes_a_file", [False, True])
+def test_a_run_that_ends_on_bad_input_leaves_no_empty_output_folder(tmp_path, writes_a_file):
+    """The folders output_dir created are removed on a bad-input exit, unless the run wrote into them."""
+    import textwrap
+
+    target = tmp_path / "new" / "deeper"
+    script = textwrap.dedent(f"""
+        from utils.plumbing import errors, paths
+        errors.exit_cleanly_on_bad_input()
+        folder = paths.output_dir("case", {str(target)!r})
+        if {writes_a_file}:
+            (folder / "metrics.json").write_text("{{}}")
+        raise errors.BadInputError("a bad flag; fix it")
+    """)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         cwd=paths.REPO_ROOT)
+    assert run.returncode == 2 and run.stderr.strip() == "error: a bad flag; fix it"
+    assert (tmp_path / "new").exists() == writes_a_file
+    assert tmp_path.exists()  # a folder that was there before is never removed

@@ -265,10 +265,9 @@ print(path_table(fresh_paths, fresh_norms))
 # expects the SimpleRNN to fall to the baseline (MSE 0.167) as T grows while LSTM and GRU get
 # close to 0.
 #
-# Where the budget comes from: short probes, judged on validation sequences only, sized it to
-# keep the default run short while giving the gated cells room to succeed; it is the same for
-# every cell, not tuned per cell. A cell that does not reach SOLVED within it is reported as not
-# solved, not as unable: a larger budget (--epochs, --samples) may change that.
+# The budget keeps the default run short; it is the same for every cell, not tuned per cell.
+# A cell that does not reach SOLVED within it is reported as not solved, not as unable: a
+# larger budget (--epochs, --samples) may change that.
 
 # %% Step 4: long-term memory, measured: train every cell at every length T
 test_mse = {variant: {} for variant in TRAINED}

@@ -195,7 +195,8 @@ for task in prepared_tasks:
                      f"| {row.fit_seconds:.1f} | {row.rmse_mean:.3f} ± {row.rmse_sd:.3f} {task.unit} |")
     for name, forecast in task.baselines.items():
         chosen = " (the one to beat, chosen on validation)" if name == task.choices["best_baseline"] else ""
-        lines.append(f"| {task.name} | baseline: {name}{chosen} | 0 | – | – | – "
+        params = task.baseline_params.get(name, 0)  # a simple baseline fits nothing
+        lines.append(f"| {task.name} | baseline: {name}{chosen} | {params} | – | – | – "
                      f"| {metrics.rmse(task.actual, forecast):.3f} {task.unit} |")
 markdown = "\n".join(lines)
 (out_dir / "comparison.md").write_text(markdown + "\n", encoding="utf-8")

@@ -11,7 +11,8 @@ What this case teaches, step by step:
   2. the backward pass on that sequence, printed per step, and the weight gradients
      compared with the tape's;
   3. the per-step Jacobians of a SimpleRNN and their product ∂h_T/∂h_{T-k} against the
-     distance k, with small recurrent weights (it vanishes) and large ones (it grows);
+     distance k, with small recurrent weights (scale below 1: it can only shrink) and large
+     ones (it may grow);
   4. the LSTM: the cell-state path (the product of the forget gates) beside the full
      Jacobians ∂c_T/∂c_t and ∂h_T/∂h_t;
   5. plot: jacobian_norms.png;
@@ -22,8 +23,8 @@ layers start with (Keras's initialisers, or the scaled recurrent weights of Step
 
 Run it:   python week17/Case17-6-TF-Backpropagation-Through-Time.py
 Flags:    --help lists them all.
-Debug it: put a breakpoint in utils/recurrent/bptt.py inside simple_rnn_backward's loop (see the README,
-          "Backpropagation through time, by hand") and run this file: every stop is one time step,
+Debug it: put a breakpoint in utils/recurrent/bptt.py inside simple_rnn_backward's loop (the README's
+          "In the terminal, with pdb" gives the line) and run this file: every stop is one time step,
           and dh_next is the gradient that has just arrived from the future.
 """
 
@@ -163,8 +164,11 @@ def tape_state_jacobians(layer, sequence):
 
 orthogonal = np.linalg.qr(rng.normal(size=(UNITS, UNITS)))[0]  # all singular values 1
 distances = np.arange(T + 1)
-simple_norms, simple_tape_diff = {}, {}
+simple_norms, simple_tape_diff, tanh_slopes = {}, {}, {}
 print("\n[3] SimpleRNN: ‖∂h_T/∂h_{T-k}‖ (spectral norm), recurrent weights U = scale × orthogonal")
+# k stops at T - 1: the state T steps back is the zero state the sequence starts from
+shown = [k for k in (1, 2, 5, 10, 20, 30, T - 1) if k < T]
+print(f"  {'k':<18}" + "".join(f"{k:>10}" for k in shown))
 for label, scale in (("small", args.small_scale), ("large", args.large_scale)):
     layer = keras.layers.SimpleRNN(UNITS, dtype="float64")
     layer.build((None, None, 1))
@@ -173,17 +177,26 @@ for label, scale in (("small", args.small_scale), ("large", args.large_scale)):
     step_jacobians = jacobians.simple_rnn_step_jacobians(layer, x)  # (T, units, units)
     products = jacobians.products_back_from_the_end(step_jacobians)  # index k: ∂h_T/∂h_{T-k}
     simple_norms[label] = np.array([np.linalg.norm(p, 2) for p in products])
+    states = bptt.simple_rnn_forward(bptt.float64_weights(layer), x[np.newaxis])[0, 1:]  # (T, units)
+    tanh_slopes[label] = (1 - states**2).mean(axis=1)  # per step: the mean slope of the tanh
     if tape_available:
         by_tape = tape_state_jacobians(layer, x)  # index t: ∂h_T/∂(the state step t starts from)
         by_tape_k = by_tape[::-1]  # reversed, index k-1 is ∂h_T/∂h_{T-k}, like products[k]
         simple_tape_diff[label] = float(np.abs(products[1:] - by_tape_k).max())
-    shown = [k for k in (1, 2, 5, 10, 20, 30, T) if k <= T]
-    print(f"  {label} (scale {scale:g}): " + ", ".join(f"k={k}: {simple_norms[label][k]:.2e}" for k in shown)
-          + (f"   (max |hand - tape| {simple_tape_diff[label]:.1e})" if tape_available else ""))
-print("  with small weights every step multiplies by at most 0.5 (× the tanh slope ≤ 1): "
-      "the product vanishes;")
-print("  with large weights it grows while the tanh is unsaturated; "
-      "once states saturate, the slope shrinks it again.")
+    row_name = f"{label} (scale {scale:g})"
+    print(f"  {row_name:<18}" + "".join(f"{simple_norms[label][k]:>10.2e}" for k in shown))
+    if tape_available:
+        print(f"    by hand vs tf.GradientTape, max |difference| {simple_tape_diff[label]:.1e}")
+half = T // 2
+for label, scale in (("small", args.small_scale), ("large", args.large_scale)):
+    # U = scale × orthogonal has every singular value equal to the scale, so one step back
+    # multiplies a gradient's size by at most scale × the tanh slope (1 - h², at most 1).
+    bound = "the product can only shrink" if scale < 1 else "the product may grow"
+    print(f"  {label}: one step multiplies by at most {scale:g} × the tanh slope (≤ 1): {bound};")
+    print(f"    mean tanh slope {tanh_slopes[label][:half].mean():.2f} over the first {half} steps, "
+          f"{tanh_slopes[label][half:].mean():.2f} over the last {T - half}")
+print("  where the states saturate (slope near 0) even large weights shrink the product;")
+print("  the first steps start from h = 0, unsaturated: going back that far, it grows again.")
 
 # %% Step 4: the LSTM's cell-state path beside its full Jacobians
 # c_t = f_t·c_{t-1} + i_t·g_t: along the cell path alone, ∂c_t/∂c_{t-1} = diag(f_t), so k
@@ -230,7 +243,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
 for label, color in (("small", "tab:blue"), ("large", "tab:red")):
     scale = args.small_scale if label == "small" else args.large_scale
-    left.semilogy(distances[1:], simple_norms[label][1:], color=color, label=f"U = {scale:g} × orthogonal")
+    left.semilogy(distances[1:T], simple_norms[label][1:T], color=color, label=f"U = {scale:g} × orthogonal")
 left.axhline(1.0, color="grey", linewidth=0.8)
 left.set(title="SimpleRNN: ‖∂h_T/∂h_{T-k}‖", xlabel="distance k (time steps back)",
          ylabel="spectral norm (log scale)")

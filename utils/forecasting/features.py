@@ -19,8 +19,9 @@ def day_of_year_features(index):
     back to 1 between 31 December and 1 January, although the two days are neighbours
     and have the same weather. On a circle the year closes on itself: the angle
     2π · (day - 1) / days_in_year puts 31 December right next to 1 January, and sin
-    and cos together name every day uniquely (sin alone gives March and September the
-    same value). Both lie in -1..1, so they need no scaling.
+    and cos together name every day uniquely (sin alone gives two dates mirrored around its
+    peak in early April the same value: 15 March and about 20 April). Both lie in -1..1, so
+    they need no scaling.
 
     1 January is (sin, cos) = (0, 1); early April (0.25 of a year later) is about (1, 0);
     early July about (0, -1). Leap years have 366 days, so the angle takes the length

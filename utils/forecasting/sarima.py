@@ -3,7 +3,7 @@
 It differences the series once (the trend) and once by a season (the cycle), exactly like
 the "seasonal-diff" target, and then models what is left with two moving-average terms: one
 for last step's surprise, one for the surprise a season ago. Two parameters in all (plus the
-noise variance), against hundreds in a small LSTM.
+noise variance), against 1,152 in an LSTM of 16 units on one input.
 
 Protocol: the parameters are fitted on training + validation only (every step before the
 test period). Those fixed parameters are then run over the whole series, which gives, for

@@ -33,6 +33,7 @@ class ForecastTask:
     actual: np.ndarray  # the test values in real units
     to_real_units: Callable[[np.ndarray], np.ndarray]  # scaled predictions of X_test -> real units
     baselines: dict = field(default_factory=dict)  # name -> forecasts of the test steps, real units
+    baseline_params: dict = field(default_factory=dict)  # name -> fitted parameters (absent: none)
     # The validation period (the stretch just before the test period), scaled like the training
     # arrays: for early stopping and every other choice. None for a task that has none.
     X_val: Optional[np.ndarray] = None
@@ -153,6 +154,8 @@ def temperature_task(window=TEMPERATURE.window, target=TEMPERATURE.target, csv=N
         to_real_units=lambda scaled_predictions: levels(scaled_predictions, split.test_positions),
         baselines={**simple_baselines(split.test_positions),
                    "ridge (same inputs)": levels(ridge.predict(split.X_test), split.test_positions)},
+        # one weight per number in a flattened window, plus the intercept
+        baseline_params={"ridge (same inputs)": split.X_train.shape[1] * split.X_train.shape[2] + 1},
         X_val=split.X_val, y_val=split.y_val,
         choices={"target": target, **training_settings(TEMPERATURE),
                  "early_stopping": "val_loss, best weights restored", "ridge_alpha": ridge.alpha,

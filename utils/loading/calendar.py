@@ -6,7 +6,7 @@ import pandas as pd
 
 from utils.plumbing.errors import BadInputError
 
-# Gaps are filled by interpolation, but only a few: past this share the data would be invented.
+# Gaps are filled from the past, but only a few: past this share the data would be invented.
 MAX_MISSING_FRACTION = 0.05
 
 
@@ -98,13 +98,18 @@ def regular_dates(index):
 
 
 def fill_gaps(series):
-    """Make the series regular, filling each missing date by linear interpolation.
+    """Make the series regular, filling each missing date with the last value before it.
+
+    Only the past fills a gap: interpolating would take half of each filled value from the day
+    after the gap, which may lie in the next period (the validation or the test period), and a
+    forecast would then see a value from its own future. A filled date is not a measurement:
+    the cases leave filled dates out of every score.
 
     Returns `(filled_series, filled_dates)`. Monthly, quarterly and yearly dates are put
     on the first day of their period; a business-daily series gets business days only
     (its weekends are not gaps, and its index has frequency "B"). A series with more than
-    5 % of its dates missing is rejected: that much interpolation would invent the data
-    rather than repair it.
+    5 % of its dates missing is rejected: that much filling would invent the data rather
+    than repair it.
     """
     freq = calendar_frequency(series.index)
     if freq:
@@ -121,7 +126,7 @@ def fill_gaps(series):
             f"{len(missing)} of {len(grid)} dates are missing (more than {MAX_MISSING_FRACTION:.0%}){hint}; "
             "fill the gaps in the file or use a complete series"
         )
-    filled = series.reindex(grid).interpolate(method="linear")
+    filled = series.reindex(grid).ffill()  # the first date is never missing: the grid starts on it
     filled.index.name = series.index.name
     return filled, list(missing)
 

@@ -8,6 +8,12 @@ student who passes a wrong file or flag sees one line and exit code 2, not a tra
 import sys
 
 EXIT_BAD_INPUT = 2
+_cleanups = []  # called before a bad-input exit, e.g. to remove an output folder still empty
+
+
+def before_bad_input_exit(cleanup):
+    """Call `cleanup()` if the run ends on bad input (it undoes what the run set up for its outputs)."""
+    _cleanups.append(cleanup)
 
 
 class BadInputError(Exception):
@@ -27,6 +33,8 @@ def exit_cleanly_on_bad_input():
             sys.stdout.flush()
             one_line = " ".join(str(exc).split())  # a message must never spill onto a second line
             print(f"error: {one_line}", file=sys.stderr)
+            for cleanup in _cleanups:
+                cleanup()
             raise SystemExit(EXIT_BAD_INPUT)
         previous_hook(exc_type, exc, tb)
 

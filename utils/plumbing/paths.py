@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from utils.plumbing.errors import BadInputError
+from utils.plumbing.errors import BadInputError, before_bad_input_exit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "data"
@@ -17,7 +17,8 @@ def data_file(name):
 def output_dir(case_name, override=None):
     """Create and return the folder a case writes to: `outputs/<case_name>/` or `override`.
 
-    Refuses any folder inside `data/`: the shipped data is never written or changed.
+    Refuses any folder inside `data/`: the shipped data is never written or changed. If the run
+    then ends on bad input before it writes anything, the folders created here are removed again.
     """
     folder = Path(override).expanduser().resolve() if override else OUTPUTS_DIR / case_name
     if folder == DATA_DIR or DATA_DIR in folder.parents:
@@ -27,5 +28,15 @@ def output_dir(case_name, override=None):
         )
     if folder.exists() and not folder.is_dir():
         raise BadInputError(f"--output-dir {folder} is a file, not a folder; pick a folder path")
+    new_folders = [folder, *(parent for parent in folder.parents if not parent.exists())]
+    new_folders = [f for f in new_folders if not f.exists()]
     folder.mkdir(parents=True, exist_ok=True)
+    before_bad_input_exit(lambda: _remove_if_empty(new_folders))
     return folder
+
+
+def _remove_if_empty(folders):
+    """Remove each folder (innermost first) that is still empty."""
+    for folder in folders:
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()

@@ -1,7 +1,7 @@
 """Plots for the case scripts: every figure is saved as a PNG, and shown only when a screen exists.
 
-Plots are drawn in real units (pounds per cow, degrees Celsius), never in the scaled
-values the network sees.
+Data and forecasts are drawn in real units (pounds per cow, degrees Celsius), not in the scaled
+values the network sees; only the loss curves are in the scaled units the loss is computed in.
 
 Showing never stops a run. With a screen, `save_figure(..., show=True)` opens the window
 without blocking (`plt.show(block=False)`), so the script, or a debugger stepping through
