@@ -63,6 +63,10 @@ def plot_mse_by_length(lengths, errors, baselines=None, title="Test MSE"):
         ax.axhline(value, color="0.3", linestyle=style, linewidth=1, label=f"{label} ({value:.3f})")
     ax.set_xticks(list(lengths))
     ax.set_yscale("log")
+    # label the ticks between the powers of ten too: the errors often all lie between 0.1 and 1
+    from matplotlib.ticker import LogFormatterSciNotation
+
+    ax.yaxis.set_minor_formatter(LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(2, 0.4)))
     ax.set_xlabel("sequence length T (first marked number in the first half, second in the second half)")
     ax.set_ylabel("test MSE (log scale)")
     ax.set_title(title)
