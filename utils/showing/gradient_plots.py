@@ -63,10 +63,17 @@ def plot_mse_by_length(lengths, errors, baselines=None, title="Test MSE"):
         ax.axhline(value, color="0.3", linestyle=style, linewidth=1, label=f"{label} ({value:.3f})")
     ax.set_xticks(list(lengths))
     ax.set_yscale("log")
-    # label the ticks between the powers of ten too: the errors often all lie between 0.1 and 1
-    from matplotlib.ticker import LogFormatterSciNotation
+    # plain-number ticks at round values: with the errors often all between 0.1 and 1, a
+    # power-of-ten axis would show no labelled tick at all where the data lie
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
 
-    ax.yaxis.set_minor_formatter(LogFormatterSciNotation(labelOnlyBase=False, minor_thresholds=(2, 0.4)))
+    low, high = ax.get_ylim()
+    steps = (1, 2, 5) if high / low > 10 else (1, 1.2, 1.4, 1.6, 1.8, 2, 2.5, 3, 4, 5, 6, 7, 8, 9)
+    ticks = [k * 10.0**e for e in range(-8, 3) for k in steps if low <= k * 10.0**e <= high]
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("sequence length T (first marked number in the first half, second in the second half)")
     ax.set_ylabel("test MSE (log scale)")
     ax.set_title(title)
