@@ -259,13 +259,20 @@ def test_gates_figure_before_and_after_training_side_by_side():
     fig = gate_views.gates_figure(after, trace_before=before, units=2)
     try:
         heatmaps = [ax for ax in fig.axes if ax.images]
-        assert len(heatmaps) == 2 * len(after) and len(fig.axes) == 3 * len(after)  # one colour bar per row
+        # per row: before, after, and the change; two colour bars (values, change)
+        assert len(heatmaps) == 3 * len(after) and len(fig.axes) == 5 * len(after)
         titles = [ax.get_title(loc="left") for ax in heatmaps]
-        assert titles[:2] == ["update_gate, before training", "update_gate, after training"]
+        assert titles[:3] == ["update_gate, before training", "update_gate, after training",
+                              "update_gate, after - before"]
         np.testing.assert_array_equal(heatmaps[0].images[0].get_array(), before["update_gate"][:, :2].T)
         np.testing.assert_array_equal(heatmaps[1].images[0].get_array(), after["update_gate"][:, :2].T)
-        # States share one colour scale across the two panels, so colours compare.
-        hidden_before, hidden_after = (ax.images[0] for ax in heatmaps[-2:])
+        change = heatmaps[2].images[0]
+        moved = after["update_gate"] - before["update_gate"]
+        np.testing.assert_allclose(change.get_array(), moved[:, :2].T)
+        low, high = change.get_clim()  # centred on 0 and stretched to the largest change
+        assert low == -high and high == pytest.approx(np.abs(change.get_array()).max())
+        # States share one colour scale across the before and after panels, so colours compare.
+        hidden_before, hidden_after = (ax.images[0] for ax in heatmaps[-3:-1])
         assert hidden_before.get_clim() == hidden_after.get_clim()
     finally:
         matplotlib.pyplot.close(fig)

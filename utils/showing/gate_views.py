@@ -99,8 +99,9 @@ def gates_figure(trace, units=None, title=None, step_labels=None, trace_before=N
     step_labels: one label per time step (e.g. dates) for the x-axis; xlabel: the x-axis
     title (default "time step");
     trace_before: a second trace of the same window (e.g. from the untrained layer): then
-    each row shows "before training" on the left and "after training" on the right, on
-    the same colour scale, so the change is what training taught.
+    each row shows "before training" and "after training" on the same colour scale, and a
+    third panel "after - before" on a scale of its own, centred on 0 (red up, blue down) and
+    stretched to that row's largest change, so that even a small change is visible.
     Sigmoid gates use a fixed 0..1 colour scale (colour bar "gate value: 0 closed, 1 open");
     states and candidates a scale centred on 0 (colour bar "value").
     Returns a matplotlib Figure with one heatmap axes per entry and panel, and one colour
@@ -118,9 +119,10 @@ def gates_figure(trace, units=None, title=None, step_labels=None, trace_before=N
         if missing or len(trace_before[names[0]]) != timesteps:
             raise ValueError("trace_before must come from the same kind of cell and the same window as trace")
         panels = [trace_before, trace]
+    columns = len(panels) + (trace_before is not None)  # the change gets a panel of its own
     fig, axes = plt.subplots(
-        len(names), len(panels), sharex=True, squeeze=False, layout="constrained",
-        figsize=(len(panels) * max(6.0, 0.35 * timesteps + 2.5) - (len(panels) - 1) * 1.5,
+        len(names), columns, sharex=True, squeeze=False, layout="constrained",
+        figsize=(columns * max(6.0, 0.35 * timesteps + 2.5) - (columns - 1) * 1.5,
                  0.8 + len(names) * (0.6 + 0.15 * len(indices))),
     )
     for row, name in enumerate(names):
@@ -139,8 +141,17 @@ def gates_figure(trace, units=None, title=None, step_labels=None, trace_before=N
                 ax.set_title(name, fontsize=10, loc="left")
             ax.set_ylabel("unit")
             ax.set_yticks(range(len(indices)), [str(unit) for unit in indices])
-        bar = fig.colorbar(image, ax=list(axes[row]), pad=0.01)
+        bar = fig.colorbar(image, ax=list(axes[row, : len(panels)]), pad=0.01)
         bar.set_label(colorbar_label(name), fontsize=8)
+        if trace_before is not None:
+            change = row_values[1] - row_values[0]
+            limit = max(float(np.abs(change).max()), 1e-6)
+            ax = axes[row, -1]
+            image = ax.imshow(change, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_title(f"{name}, after - before", fontsize=10, loc="left")
+            ax.set_yticks(range(len(indices)), [str(unit) for unit in indices])
+            bar = fig.colorbar(image, ax=ax, pad=0.01)
+            bar.set_label(f"change (largest {limit:.2g})", fontsize=8)
     for ax in axes[-1]:
         ax.set_xlabel(xlabel or "time step")
         if step_labels is not None:
