@@ -174,7 +174,8 @@ def present_extras(chosen):
             raise SystemExit(f"error: no benchmarks/{unknown[0]}.py; present: {', '.join(found)}")
         names = chosen
     else:
-        names = [n for n in found if not n.startswith("choose_")]
+        # the searches and the probes take many minutes each: only when named
+        names = [n for n in found if not n.startswith(("choose_", "probe_"))]
     return [(found[n], EXTRAS.get(n, [])) for n in names]
 
 

@@ -60,7 +60,7 @@ from utils.plumbing.runtime import (
     hide_tensorflow_startup_messages,
     set_seed,
 )
-from utils.recurrent import cells, gradients, memory_tasks, parameters
+from utils.recurrent import cells, exploding, gradients, memory_tasks, parameters
 from utils.showing import gradient_plots, plotting
 
 exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2, not a traceback
@@ -367,39 +367,11 @@ explode_epochs = 3 if args.quick else 10
 explode_samples = 256 if args.quick else 1024
 X_explode, _ = memory_tasks.make_recall_task(explode_samples, EXPLODE_T, np.random.default_rng(args.seed))
 y_explode = X_explode[:, 0, 0].copy()  # the value to recall
-mse = keras.losses.mean_squared_error
-
-
-def exploding_run(clipnorm):
-    """A fresh ReLU SimpleRNN with recurrent weights 2 x orthogonal, trained with SGD."""
-    set_seed(args.seed)  # both runs start from identical weights and shuffle identically
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(EXPLODE_T, 1)),
-            keras.layers.SimpleRNN(16, activation="relu",
-                                   recurrent_initializer=keras.initializers.Orthogonal(gain=EXPLODE_GAIN)),
-            keras.layers.Dense(1),
-        ],
-        name="exploding_rnn" if clipnorm is None else "clipped_rnn",
-    )
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=EXPLODE_LR, clipnorm=clipnorm), loss="mse")
-    start_loss = float(model.evaluate(X_explode, y_explode, verbose=0))
-    by_path = gradients.weight_gradient_norms(model, X_explode[:32], y_explode[:32], mse)
-    # Short names: 'SimpleRNN recurrent_kernel', 'Dense kernel', ...
-    start_grads = {("SimpleRNN " if "simple_rnn" in path else "Dense ") + path.split("/")[-1]: norm
-                   for path, norm in by_path.items()}
-    first_steps = []  # the loss Keras's progress bar shows (mean so far) after each step of epoch 1
-    record = keras.callbacks.LambdaCallback(
-        on_train_batch_end=lambda batch, logs: (first_steps.append(float(logs["loss"]))
-                                                if len(first_steps) < 8 else None)
-    )
-    history = model.fit(X_explode, y_explode, epochs=explode_epochs, batch_size=32, verbose=0,
-                        callbacks=[record])
-    return [start_loss] + [float(v) for v in history.history["loss"]], start_grads, first_steps
-
-
-losses_plain, start_grads, steps_plain = exploding_run(clipnorm=None)
-losses_clipped, _, steps_clipped = exploding_run(clipnorm=CLIPNORM)
+# The same fresh network twice (utils/recurrent/exploding.py): without clipping, then with clipnorm.
+losses_plain, start_grads, steps_plain = exploding.train_relu_rnn(
+    X_explode, y_explode, EXPLODE_GAIN, EXPLODE_LR, explode_epochs, args.seed)
+losses_clipped, _, steps_clipped = exploding.train_relu_rnn(
+    X_explode, y_explode, EXPLODE_GAIN, EXPLODE_LR, explode_epochs, args.seed, clipnorm=CLIPNORM)
 print(f"\n[7] ReLU SimpleRNN, recurrent weights {EXPLODE_GAIN:g} x orthogonal, "
       f"SGD learning rate {EXPLODE_LR}, "
       f"T = {EXPLODE_T}")
@@ -414,10 +386,10 @@ print(f"{'epoch':>6}{'no clipping':>14}{f'clipnorm={CLIPNORM:g}':>14}   (epoch 0
 for epoch, (plain, clipped) in enumerate(zip(losses_plain, losses_clipped)):
     print(f"{epoch:>6}{plain:>14.4g}{clipped:>14.4g}")
 nan_epoch = memory_tasks.first_nan_epoch(losses_plain[1:])
-finite_plain = [v for v in losses_plain + steps_plain if np.isfinite(v)]
 print("without clipping the loss is "
       + (f"NaN or inf from epoch {nan_epoch}" if nan_epoch else "finite throughout")
-      + f"; its largest finite value was {max(finite_plain):.3g} (before training: {losses_plain[0]:.3g})")
+      + f"; its largest finite value was {exploding.largest_finite(losses_plain + steps_plain):.3g} "
+      f"(before training: {losses_plain[0]:.3g})")
 learnt = "below that: it has begun to learn" if losses_clipped[-1] < 1.0 else (
     "still above that: clipping kept it finite, but it has not learnt the task in these epochs")
 print(f"with clipnorm it ends at {losses_clipped[-1]:.3g}; always predicting 0 scores 1.0,")
