@@ -57,3 +57,12 @@ def test_a_tie_goes_to_the_larger_penalty():
 def test_empty_validation_is_refused():
     with pytest.raises(ValueError, match="validation"):
         ridge_on_validation(np.zeros((5, 2, 1)), np.zeros(5), np.zeros((0, 2, 1)), np.zeros(0))
+
+
+def test_an_alpha_at_the_edge_of_the_grid_is_warned_about():
+    from utils.forecasting.ridge import RidgeChoice
+
+    scores = {0.001: 1.0, 0.1: 2.0, 100.0: 3.0}
+    assert "smallest of the 3 tried" in RidgeChoice(None, 0.001, scores).edge_warning()
+    assert "largest" in RidgeChoice(None, 100.0, scores).edge_warning()
+    assert RidgeChoice(None, 0.1, scores).edge_warning() == ""

@@ -30,6 +30,18 @@ class RidgeChoice:
     alpha: float
     validation_mse: dict  # alpha -> mean squared error on the validation windows (in y's units)
 
+    def edge_warning(self):
+        """A warning line when the chosen alpha is the smallest or largest tried, else "".
+
+        At the edge of the grid, the best alpha may lie beyond it: the search was too small.
+        """
+        tried = sorted(self.validation_mse)
+        if self.alpha not in (tried[0], tried[-1]) or len(tried) < 2:
+            return ""
+        side = "smallest" if self.alpha == tried[0] else "largest"
+        return (f"Warning: the ridge's alpha {self.alpha:g} is the {side} of the {len(tried)} tried "
+                f"({tried[0]:g} .. {tried[-1]:g}): a better one may lie beyond the grid")
+
     def predict(self, X):
         """Predictions for windows X of shape (samples, window, features), in y's units."""
         return self.model.predict(flatten_windows(X))

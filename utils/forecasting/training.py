@@ -33,11 +33,17 @@ class FitResult(NamedTuple):
     seconds: float
     epochs_run: int
     best_epoch: int  # 1-based; its weights are the ones kept
+    max_epochs: int = 0  # the upper limit it ran under (0: unknown)
 
     def summary(self):
-        """One printable line: time, epochs, and the epoch whose weights are kept."""
-        return (f"fit: {self.seconds:.1f} s, {self.epochs_run} epochs; the best validation loss was at epoch "
+        """One printable line: time, epochs, and the epoch whose weights are kept; and a warning
+        when that epoch is the last one allowed, so the search for the best epoch ended at its edge."""
+        line = (f"fit: {self.seconds:.1f} s, {self.epochs_run} epochs; the best validation loss was at epoch "
                 f"{self.best_epoch}, whose weights are kept")
+        if self.best_epoch == self.max_epochs:
+            line += (f"\nWarning: that is the last epoch allowed (--epochs {self.max_epochs}), so the search "
+                     "for the best epoch ended at its edge: more epochs might do better")
+        return line
 
 
 def fit_with_early_stopping(model, split, epochs, batch_size, patience):
@@ -61,7 +67,7 @@ def fit_with_early_stopping(model, split, epochs, batch_size, patience):
     )
     seconds = time.perf_counter() - started
     best_epoch = int(np.argmin(history.history["val_loss"])) + 1
-    return FitResult(history, seconds, len(history.history["loss"]), best_epoch)
+    return FitResult(history, seconds, len(history.history["loss"]), best_epoch, epochs)
 
 
 def weights_fingerprint(model):
