@@ -1,8 +1,10 @@
 """Case 17-4 (vanishing and exploding gradients, memory on the adding problem) end to end with --quick,
 and bad input.
 
-Only claims that hold by a wide margin under the fixed seed are asserted: with Keras's
-default initialisation every fresh cell's gradient shrinks by more than 1000x over 100 steps;
+Only claims that hold by a wide margin on each of seeds 42, 1 and 2 (docs/RESULTS.md has the three)
+are asserted, although the run uses seed 42: with Keras's default initialisation every fresh
+cell's gradient shrinks over 100 steps, the SimpleRNN's by more than 30x, the gated cells' by more
+than 1000x;
 opening the gated cells' memory gate at the start keeps far more of it, and far more of the
 cell path (the product of the keep-gates, read from the NumPy mirror); and the unclipped
 exploding run turns NaN while the clipped one stays finite and goes down. Two epochs of 256
@@ -42,8 +44,10 @@ def check_metrics(m):
         assert set(fresh) == {"log10_first", "log10_middle", "log10_last", "log10_ratio_first_last"}
     for cell in CELLS:
         assert set(m["gradient_norms"][cell]["trained"]) == set(m["gradient_norms"][cell]["fresh"])
-        # Vanishing at initialisation: the first step's gradient is < 1/1000 of the last's.
-        assert m["gradient_norms"][cell]["fresh"]["log10_ratio_first_last"] < -3, cell
+        # Vanishing at initialisation: the first step's gradient is < 1/30 of the last's for the
+        # SimpleRNN (10^-3.9, -2.0, -2.7 on seeds 42, 1, 2), < 1/1000 for the gated cells.
+        limit = -1.5 if cell == "SimpleRNN" else -3
+        assert m["gradient_norms"][cell]["fresh"]["log10_ratio_first_last"] < limit, cell
     for cell in ("LSTM", "GRU"):
         # An open memory gate keeps at least 1000x more of the gradient from step 1 ...
         default = m["gradient_norms"][cell]["fresh"]["log10_ratio_first_last"]
