@@ -81,6 +81,10 @@ def test_readme_pdb_commands_print_a_gate(name, function, gate, started):
     line = re.search(r"cells\.py:(\d+)", pdb_lines).group(1)
     values = printed_values(output, f"cells.py({line}){function}()")
     assert values and all(0.0 <= v <= 1.0 for v in values), values  # a sigmoid gate, one value per unit
+    if name == "lstm":  # the README's number for the first stop, the untrained layer
+        readme = README.read_text(encoding="utf-8")
+        quoted = float(re.search(r"about sigmoid\(1\) = ([\d.]+)", readme).group(1))
+        assert abs(sum(values) / len(values) - quoted) < 0.1, (values, quoted)
 
 
 def test_readme_pdb_commands_show_the_gradient_in_the_backward_loop(started):
@@ -94,3 +98,8 @@ def test_readme_pdb_commands_show_the_gradient_in_the_backward_loop(started):
     steps = [int(t) for t, _ in pairs]
     assert len(pairs) >= 2 and steps[0] > steps[1], pairs  # walking back in time
     assert all(float(norm) > 0 for _, norm in pairs)
+    # the README quotes the first two stops, e.g. `(39, 1.19...)` then `(38, 1.14...)`
+    quoted = re.findall(r"`\((\d+), ([\d.]+?)\.\.\.\)`", README.read_text(encoding="utf-8"))
+    assert len(quoted) == 2, quoted
+    for (step, norm), (quoted_step, quoted_norm) in zip(pairs, quoted):
+        assert step == quoted_step and norm.startswith(quoted_norm), (pairs[:2], quoted)
