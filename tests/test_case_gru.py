@@ -156,7 +156,7 @@ def write_weekly_csv(path, n_days=600, seed=4):
     """A shop's daily sales: a strong weekly pattern (quiet weekends) and noise, no yearly cycle."""
     rng = np.random.default_rng(seed)
     dates = pd.date_range("2001-01-01", periods=n_days, freq="D")
-    values = 100 - 30 * np.isin(dates.dayofweek, (5, 6)) + rng.normal(0, 5, n_days)
+    values = 100 - 30 * np.isin(dates.day_of_week, (5, 6)) + rng.normal(0, 5, n_days)
     pd.DataFrame({"Date": dates.strftime("%Y-%m-%d"), "Sales": np.round(values, 1)}).to_csv(path, index=False)
     return path
 

@@ -146,8 +146,9 @@ else:
 season = calendar_words.season
 yearly = {item.lag: item for item in cycles}.get(season)  # the calendar's cycle, as measured
 unmeasured = yearly is not None and np.isnan(yearly.autocorrelation)
-calendar_cycle = (f"a {calendar_words.count(season)} one cannot be measured on so short a training period"
-                  if unmeasured else f"no {calendar_words.count(season)} one")
+span = f"{season}-{calendar_words.step}"  # "365-day"
+calendar_cycle = (f"a {span} one cannot be measured on so short a training period" if unmeasured
+                  else f"no {span} one")
 if args.season is not None:
     season, season_from = args.season, "--season"
     reason = f"--season {args.season}: the flag wins over the calendar and the data"
