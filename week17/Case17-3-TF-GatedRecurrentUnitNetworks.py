@@ -6,20 +6,24 @@ The data: the lowest temperature of every day in Melbourne, Australia, from 1981
 The question: given the last week, how cold will tomorrow night be?
 
 What this case teaches, step by step:
-  1. load the data, repair the two missing days, and look at the yearly cycle;
+  1. load the data, repair the two missing days, and look at its cycles: the calendar says a daily
+     series could repeat weekly or yearly, the training period says which cycles are there;
   2. split time into training, validation and test periods; decide what the GRU predicts,
      scale it on the training period only, and add the day of the year as extra inputs;
   3. cut 7-day windows and give each one to the period of the day it predicts;
   4. build a small GRU and count its parameters;
   5. train it with early stopping on the validation period, choose the ridge regression's
-     penalty and the simple baseline to beat on validation too, then score the test period once;
+     penalty, the simple baseline to beat and the reference (that baseline or the ridge) on
+     validation too, then score the test period once, and ask a Diebold–Mariano test whether the
+     GRU's gap to the reference is more than chance;
   6. plot the losses and the forecasts;
   7. predict the day after the data ends, as the course does;
   8. look inside the GRU cell, before and after training: its update and reset gates on every
      day of one window.
 
-Every choice (the defaults below, early stopping, the ridge penalty, the baseline to beat) is
-made on the training and validation periods only; the test period is scored once, at the end.
+Every choice (the defaults below, the season, early stopping, the ridge penalty, the baseline to
+beat, the reference) is made on the training and validation periods only; the test period is
+scored once, at the end.
 
 Run it:   python week17/Case17-3-TF-GatedRecurrentUnitNetworks.py
 Flags:    --help lists them all; --csv works with any daily or business-day series.
