@@ -97,8 +97,8 @@ parser.add_argument("--target", choices=(*TARGETS, "auto"), default=None,
                     help="what the GRU predicts; 'auto' picks it on the validation period "
                          f"(default: {DEFAULT_TARGET_SHIPPED_DATA} on the shipped data, auto with --csv)")
 parser.add_argument("--season", type=cli.positive_int, default=None,
-                    help="length of the cycle in steps "
-                         "(default: from the dates: 365 for days, 5 for business days)")
+                    help="length of the cycle in steps (default: for days, the cycle the training "
+                         "period shows, 7 or 365; for business days 5)")
 cli.add_fitting_flags(parser, learning_rate=TEMPERATURE.learning_rate, batch_size=TEMPERATURE.batch_size,
                       patience=TEMPERATURE.patience)
 cli.add_output_flags(parser)
