@@ -71,7 +71,7 @@ def make_series(name, rng):
     elif name == "daily, trend and weekly cycle":  # electricity use: less at weekends
         dates = pd.date_range("2016-01-01", periods=6 * 365, freq="D")
         t = np.arange(len(dates))
-        weekend = np.isin(dates.dayofweek, (5, 6))
+        weekend = np.isin(dates.day_of_week, (5, 6))
         values = 500 + 0.05 * t + 30 * _yearly(t, 365.25) - 80 * weekend + rng.normal(0, 10.0, len(t))
     elif name == "business days, random walk":  # a share price, Monday to Friday
         dates = pd.bdate_range("2012-01-02", periods=2000)
