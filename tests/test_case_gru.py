@@ -141,6 +141,88 @@ def test_metrics_json_has_the_documented_keys(tiny_runs):
     assert m["backend"] == "tensorflow" and m["fit_seconds"] > 0 and len(m["weights_sha256"]) == 64
 
 
+def test_the_verdict_is_against_the_best_reference_chosen_on_validation(tiny_runs):
+    """The reference is the better of the baseline to beat and the ridge ON VALIDATION; the verdict follows
+    the Diebold-Mariano p-value on the test errors, and the closing sentence says the same."""
+    from utils.forecasting.diebold_mariano import dm_test
+
+    folder, runs = tiny_runs
+    m = read_metrics(folder / "original")
+    ref = m["reference"]
+    candidates = (m["best_baseline_on_validation"], "ridge")
+    assert ref["key"] == min(candidates, key=lambda key: m["validation"][key]) == m["choices"]["reference"]
+    assert ref["rmse"] == m["baselines"][ref["key"]]["rmse"]
+    saved = pd.read_csv(folder / "original" / "predictions.csv", index_col=0)
+    assert ref["name"] in saved.columns
+    dm = dm_test(saved["actual"] - saved["GRU"], saved["actual"] - saved[ref["name"]])
+    # predictions.csv keeps 4 decimals, metrics.json 7 significant digits
+    assert ref["dm_p_value"] == pytest.approx(dm.p_value, abs=2e-3)
+    assert ref["dm_statistic"] == pytest.approx(dm.statistic, abs=2e-2)
+    expected = ("no clear difference" if ref["dm_p_value"] >= 0.05
+                else "better" if m["model_rmse"] < ref["rmse"] else "worse")
+    assert ref["verdict"] == expected
+    last_line = runs["original"].stdout.strip().splitlines()[-1]
+    opening = {"better": "is more accurate than", "worse": "is less accurate than",
+               "no clear difference": "shows no clear difference from"}[expected]
+    assert last_line.startswith(f"On the test period the GRU {opening} the best reference chosen on valid")
+    assert f"Diebold–Mariano p = {ref['dm_p_value']:.3f}" in last_line
+
+
+def write_weekly_csv(path, n_days=600, seed=4):
+    """A shop's daily sales: a strong weekly pattern (quiet weekends) and noise, no yearly cycle."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2001-01-01", periods=n_days, freq="D")
+    values = 100 - 30 * np.isin(dates.day_of_week, (5, 6)) + rng.normal(0, 5, n_days)
+    pd.DataFrame({"Date": dates.strftime("%Y-%m-%d"), "Sales": np.round(values, 1)}).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def weekly_runs(tmp_path_factory):
+    """A weekly-cycle daily series, run with the season from the data and with --season 365."""
+    from conftest import run_script
+
+    folder = tmp_path_factory.mktemp("gru_weekly")
+    csv = write_weekly_csv(folder / "shop.csv")
+    runs = {"data": [], "flag": ["--season", "365"]}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(run_script, SCRIPT, "--csv", csv, "--value-col", "Sales", *flags,
+                                     "--output-dir", folder / name, *TINY, cwd=folder)
+                   for name, flags in runs.items()}
+        return folder, {name: future.result() for name, future in futures.items()}
+
+
+def test_a_weekly_cycle_found_in_the_training_period_sets_the_season(weekly_runs):
+    folder, runs = weekly_runs
+    run = runs["data"]
+    assert run.returncode == 0, run.stderr[-3000:]
+    weekly = r"weekly cycle \(7 steps\): autocorrelation \+0\.\d+ \(needs 0\.\d+\) -> present"
+    assert re.search(weekly, run.stdout)
+    assert "yearly cycle (365 steps): not measurable" in run.stdout
+    assert "Season: a season of 7 days: the data show that cycle" in run.stdout
+    assert "same weekday last week" in run.stdout and "same day last year" not in run.stdout
+    m = read_metrics(folder / "data")
+    assert m["season"] == 7 and m["choices"]["season_from"] == "data"
+    evidence = m["choices"]["cycles_autocorrelation"]
+    assert evidence["7"] > 0.2 and evidence["365"] is None
+    # the right panel of series.png is not called a yearly cycle: the data could not show one
+    assert "saved series.png (the data and every year on one axis)" in run.stdout
+
+
+def test_the_season_flag_wins_and_the_weekly_baseline_is_still_offered(weekly_runs):
+    folder, runs = weekly_runs
+    run = runs["flag"]
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Season: --season 365: the flag wins over the calendar and the data." in run.stdout
+    m = read_metrics(folder / "flag")
+    assert m["season"] == 365 and m["choices"]["season_from"] == "--season"
+    assert {"seasonal_naive", "seasonal_naive_7"} <= set(m["baselines"])
+    assert "seasonal_naive_7" in m["validation"]
+    # a weekly pattern this strong: "the same weekday last week" is the baseline to beat
+    assert m["best_baseline_on_validation"] == "seasonal_naive_7"
+    assert "same weekday last week" in run.stdout
+
+
 def test_missing_days_are_filled_named_and_windows_stay_daily(tiny_runs):
     folder, runs = tiny_runs
     missing = [str((FIRST_DAY + pd.Timedelta(days=d)).date()) for d in DROPPED]

@@ -95,7 +95,14 @@ def forecast_payload(case):
             "best_epoch": 9,
             "epochs_run": 12,
             "best_baseline": "mean_last_7",
+            "reference": "ridge",
+            "season_from": "calendar and data",
+            "cycles_autocorrelation": {"7": 0.04, "365": 0.63},
         }
+        extra["reference"] = case_metrics.reference_entry(
+            "ridge (same inputs)", "ridge", 1.0, SimpleNamespace(statistic=-0.5, p_value=0.6),
+            "no clear difference",
+        )
     scores = {"model": score, **{name: score for name in [*keys, *other]}}
     validation = {"model": score, **{name: score for name in keys}}
     if case == "17-3":
@@ -311,3 +318,14 @@ def test_the_check_catches_an_undocumented_and_a_missing_key():
         "undocumented: periods.extra",
         "undocumented: surprise",
     ]
+
+
+def test_the_reference_entry_writes_the_agreed_keys_and_refuses_an_unknown_verdict():
+    dm = SimpleNamespace(statistic=-2.2, p_value=0.03)
+    entry = case_metrics.reference_entry("ridge (same inputs)", "ridge", 2.17, dm, "better")
+    assert entry == {"name": "ridge (same inputs)", "key": "ridge", "rmse": 2.17, "dm_statistic": -2.2,
+                     "dm_p_value": 0.03, "verdict": "better"}
+    with pytest.raises(ValueError, match="unknown verdict"):
+        case_metrics.reference_entry("ridge (same inputs)", "ridge", 2.17, dm, "win")
+    gru = forecast_payload("17-3")
+    assert list(gru)[3:5] == ["best_baseline_on_validation", "reference"]

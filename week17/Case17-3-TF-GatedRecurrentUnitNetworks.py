@@ -6,20 +6,24 @@ The data: the lowest temperature of every day in Melbourne, Australia, from 1981
 The question: given the last week, how cold will tomorrow night be?
 
 What this case teaches, step by step:
-  1. load the data, repair the two missing days, and look at the yearly cycle;
+  1. load the data, repair the two missing days, and look at its cycles: the calendar says a daily
+     series could repeat weekly or yearly, the training period says which cycles are there;
   2. split time into training, validation and test periods; decide what the GRU predicts,
      scale it on the training period only, and add the day of the year as extra inputs;
   3. cut 7-day windows and give each one to the period of the day it predicts;
   4. build a small GRU and count its parameters;
   5. train it with early stopping on the validation period, choose the ridge regression's
-     penalty and the simple baseline to beat on validation too, then score the test period once;
+     penalty, the simple baseline to beat and the reference (that baseline or the ridge) on
+     validation too, then score the test period once, and ask a Diebold–Mariano test whether the
+     GRU's gap to the reference is more than chance;
   6. plot the losses and the forecasts;
   7. predict the day after the data ends, as the course does;
   8. look inside the GRU cell, before and after training: its update and reset gates on every
      day of one window.
 
-Every choice (the defaults below, early stopping, the ridge penalty, the baseline to beat) is
-made on the training and validation periods only; the test period is scored once, at the end.
+Every choice (the defaults below, the season, early stopping, the ridge penalty, the baseline to
+beat, the reference) is made on the training and validation periods only; the test period is
+scored once, at the end.
 
 Run it:   python week17/Case17-3-TF-GatedRecurrentUnitNetworks.py
 Flags:    --help lists them all; --csv works with any daily or business-day series.
@@ -48,9 +52,11 @@ import pandas as pd
 from utils.forecasting import (
     baselines,
     case_metrics,
+    diebold_mariano,
     metrics,
     scaling,
     scoring,
+    seasonality,
     timeline,
     training,
     transforms,
@@ -91,8 +97,8 @@ parser.add_argument("--target", choices=(*TARGETS, "auto"), default=None,
                     help="what the GRU predicts; 'auto' picks it on the validation period "
                          f"(default: {DEFAULT_TARGET_SHIPPED_DATA} on the shipped data, auto with --csv)")
 parser.add_argument("--season", type=cli.positive_int, default=None,
-                    help="length of the cycle in steps "
-                         "(default: from the dates: 365 for days, 5 for business days)")
+                    help="length of the cycle in steps (default: for days, the cycle the training "
+                         "period shows, 7 or 365; for business days 5)")
 cli.add_fitting_flags(parser, learning_rate=TEMPERATURE.learning_rate, batch_size=TEMPERATURE.batch_size,
                       patience=TEMPERATURE.patience)
 cli.add_output_flags(parser)
@@ -120,13 +126,57 @@ dates = series.index
 # For a student's series the column's name is the best unit we know.
 unit = TEMPERATURE.unit if shipped_data else args.value_col
 quantity = "minimum temperature" if shipped_data else args.value_col
-words = step_words.describe_steps(dates, args.season)  # what one step is called, and the season
-season = words.season
+calendar_words = step_words.describe_steps(dates)  # what one step is called, and the calendar's season
 
-print(f"\n[1] {series_views.first_look(series, words, args.value_col, '8.1f')}")
-print(f"min {values.min():.1f}, max {values.max():.1f}, mean {values.mean():.1f}, "
-      f"typical change from one {words.step} to the next {np.abs(np.diff(values)).mean():.2f} ({unit})")
-print(f"Note: {words.note}")
+print(f"\n[1] {series_views.first_look(series, calendar_words, args.value_col, '8.1f')}")
+print(f"min {values.min():.1f}, max {values.max():.1f}, mean {values.mean():.1f}, typical change "
+      f"from one {calendar_words.step} to the next {np.abs(np.diff(values)).mean():.2f} ({unit})")
+
+# The season from the data as well as the calendar. The calendar says what a daily series COULD
+# repeat (a week, a year); the autocorrelation at lags 7 and 365 says whether it does
+# (utils/forecasting/seasonality.py). Measured on the training period only: the steps before the
+# test period (the last 20 %) and before the longest validation period any season could give.
+n_test = timeline.fixed_test_size(len(values))
+n_measured = len(values) - n_test - timeline.validation_size(len(values) - n_test)
+cycles = []  # the evidence, one entry per cycle measured (daily data only)
+if calendar_words.kind == "day":
+    cycles = seasonality.cycle_evidence(values[:n_measured], seasonality.DAILY_CYCLES)
+    present = seasonality.present_cycles(cycles)
+    print(f"cycles in the training period (its first {calendar_words.count(n_measured)}), "
+          "from the autocorrelation after removing slower changes:")
+    print(seasonality.describe(cycles))
+else:
+    present = []
+season = calendar_words.season
+yearly = {item.lag: item for item in cycles}.get(season)  # the calendar's cycle, as measured
+unmeasured = yearly is not None and np.isnan(yearly.autocorrelation)
+span = f"{season}-{calendar_words.step}"  # "365-day"
+calendar_cycle = (f"a {span} one cannot be measured on so short a training period" if unmeasured
+                  else f"no {span} one")
+if args.season is not None:
+    season, season_from = args.season, "--season"
+    reason = f"--season {args.season}: the flag wins over the calendar and the data"
+elif not cycles:
+    season_from, reason = "calendar", calendar_words.note
+elif season in present:  # the data confirm the calendar's yearly cycle
+    season_from = "calendar and data"
+    reason = f"a season of {calendar_words.count(season)}: the calendar's, and the data show it"
+elif present:  # no yearly cycle, but a shorter one: e.g. a shop open every day, busier at weekends
+    season, season_from = present[0], "data"
+    reason = f"a season of {calendar_words.count(season)}: the data show that cycle, and {calendar_cycle}"
+else:
+    season_from = "calendar"
+    reason = (f"the calendar's {calendar_words.count(season)}: no cycle found ({calendar_cycle}); "
+              "its seasonal forecasts are only candidates that validation can turn down")
+words = calendar_words.with_season(season)
+print(f"Season: {reason}.")
+# Every cycle found gets its own seasonal-naive forecast beside the season's (Step 5), so that a
+# weekly pattern is measured against "the same weekday last week" even when the season is a year.
+other_cycles = [lag for lag in present if lag != season]
+cycle_words = {lag: calendar_words.with_season(lag).same_step_last_season for lag in other_cycles}
+if other_cycles:
+    print("also offered as a simple baseline, for the other cycle(s) found: "
+          + ", ".join(cycle_words.values()))
 if dates[-1] - dates[0] >= pd.Timedelta(days=365):
     by_month = series.groupby(dates.month).mean()
     high, low = ("warmest", "coldest") if shipped_data else ("highest", "lowest")
@@ -134,8 +184,14 @@ if dates[-1] - dates[0] >= pd.Timedelta(days=365):
           f"{pd.Timestamp(2001, by_month.idxmax(), 1):%B} ({by_month.max():.1f} {unit}), "
           f"the {low} {pd.Timestamp(2001, by_month.idxmin(), 1):%B} ({by_month.min():.1f} {unit})")
 show = not args.no_show
-plotting.save_figure(plotting.plot_series_and_cycle(series, unit, f"{quantity}, every {words.step}"),
-                     out_dir / "series.png", show)
+series_figure = plotting.plot_series_and_cycle(series, unit, f"{quantity}, every {words.step}")
+# The right panel overlays the years; it is called "the yearly cycle" only when the data show one.
+if yearly is None or not yearly.present:
+    series_figure.axes[1].set_title("Every year on one axis" + (
+        "" if yearly is None  # not measured: business days
+        else " (too short to measure a yearly cycle)" if unmeasured else ": no yearly cycle found"))
+series_panel = "its yearly cycle" if yearly is not None and yearly.present else "every year on one axis"
+plotting.save_figure(series_figure, out_dir / "series.png", show)
 
 # %% [markdown]
 # **Step 2: three periods in time order.**
@@ -164,8 +220,7 @@ plotting.save_figure(plotting.plot_series_and_cycle(series, unit, f"{quantity}, 
 # defaults were chosen, with the validation scores: docs/CASES.md.
 
 # %% Step 2: three periods in time order, what the GRU predicts, scaling, and the inputs per day
-n_test = timeline.fixed_test_size(len(values))
-# whole seasons when one fits: a year here
+# n_test (the last 20 % of the days) was set in Step 1; whole seasons when one fits: a year here
 n_validation = timeline.validation_size(len(values) - n_test, season)
 periods = timeline.three_periods(len(values), n_test, n_validation)
 print("\n[2] three periods, in time order:")
@@ -314,50 +369,92 @@ def simple_baselines(period_positions):
         f"persistence ({words.last_step})": baselines.naive(values, period_positions),
         f"mean of the last 7 {words.steps}": baselines.moving_average(values, period_positions, 7),
         f"{words.same_step_last_season}": baselines.seasonal_naive(values, period_positions, season),
-    }
+    } | seasonality.seasonal_naive_baselines(values, period_positions, other_cycles, cycle_words)
 
 
 # The simple baseline to beat is chosen on validation; the GRU and the ridge are scored there too.
+RIDGE = "ridge (same inputs)"
 val_positions = split.val_positions
 validation_scores, best_baseline = scoring.baseline_to_beat(values[val_positions],
                                                             simple_baselines(val_positions))
 validation_scores |= scoring.score_forecasts(values[val_positions], {
     "GRU": to_real_units(model.predict(X_val, verbose=0)[:, 0], val_positions),
-    "ridge (same inputs)": to_real_units(ridge.predict(X_val), val_positions),
+    RIDGE: to_real_units(ridge.predict(X_val), val_positions),
 })
 print(f"validation period ({words.count(len(val_positions))}; "
       "used for choosing, so the GRU's and the ridge's scores here are optimistic):")
 print(tables.results_table(validation_scores, unit))
 print(f"the best simple baseline on validation: {best_baseline}")
+# The reference the GRU must beat is the best of ALL references, itself chosen on validation: the
+# simple baseline to beat or the ridge regression, whichever forecast validation better (on a tie,
+# the simpler one).
+reference, other = sorted((best_baseline, RIDGE), key=lambda name: validation_scores[name]["rmse"])
+print(f"the reference to beat, chosen on validation: {reference} (validation RMSE "
+      f"{validation_scores[reference]['rmse']:.3f}, against {validation_scores[other]['rmse']:.3f} "
+      f"for {other})")
 
 # The test period, scored once.
 test_positions = split.test_positions
 actual = values[test_positions]
 predicted = to_real_units(model.predict(X_test, verbose=0)[:, 0], test_positions)
 forecasts = {"GRU": predicted, **simple_baselines(test_positions),
-             "ridge (same inputs)": to_real_units(ridge.predict(X_test), test_positions)}
+             RIDGE: to_real_units(ridge.predict(X_test), test_positions)}
 scores = scoring.score_forecasts(actual, forecasts)
 test_dates = [words.date(d) for d in dates[test_positions]]
 print(f"test period ({words.count(len(actual))} from {test_dates[0]}), scored once:")
 print(tables.results_table(scores, unit))
 # Persistence is hard to beat for the weather: tomorrow is usually much like today.
-verdict = metrics.verdict("GRU", scores["GRU"]["rmse"], best_baseline, scores[best_baseline]["rmse"], unit)
-ridge_rmse = scores["ridge (same inputs)"]["rmse"]
-ridge_gain = 100 * (ridge_rmse - scores["GRU"]["rmse"]) / ridge_rmse
-verdict += (f" Against the ridge regression (alpha {ridge.alpha:g} chosen on validation, "
-            f"RMSE {ridge_rmse:.3f}) its RMSE is {abs(ridge_gain):.1f} % "
-            f"{'lower' if ridge_gain > 0 else 'higher'}.")
+#
+# Is a lower RMSE a real difference or luck of these test days? The Diebold–Mariano test compares
+# two forecasts' squared errors day by day (utils/forecasting/diebold_mariano.py); at p >= 0.05 it
+# cannot tell them apart, and the verdict then says "no clear difference" rather than a win.
+
+
+def against(other):
+    """The GRU against another forecast on the test days: (Diebold–Mariano result, verdict, % gap in RMSE)."""
+    result = diebold_mariano.dm_test(actual - predicted, actual - forecasts[other])
+    gap = 100 * (scores[other]["rmse"] - scores["GRU"]["rmse"]) / scores[other]["rmse"]
+    outcome = ("no clear difference" if result.p_value >= diebold_mariano.ALPHA
+               else "better" if gap > 0 else "worse")
+    return result, outcome, gap
+
+
+def described(name):
+    rmse = f"RMSE {scores[name]['rmse']:.3f}"
+    return (f"the ridge regression (alpha {ridge.alpha:g} chosen on validation, {rmse})" if name == RIDGE
+            else f"the best simple baseline chosen on validation ({name}, {rmse})")
+
+
+dm, outcome, gap = against(reference)
+lower = f"{abs(gap):.1f} % {'lower' if gap > 0 else 'higher'}"
+evidence = f"Diebold–Mariano p = {dm.p_value:.3f} on {dm.n} one-step errors"
+opening = {"better": "is more accurate than", "worse": "is less accurate than",
+           "no clear difference": "shows no clear difference from"}[outcome]
+verdict = (f"On the test period the GRU {opening} the best reference chosen on validation, "
+           f"{described(reference)}: its RMSE {scores['GRU']['rmse']:.3f} {unit} is {lower}, and "
+           + (f"the test cannot tell the two apart ({evidence} >= {diebold_mariano.ALPHA})."
+              if outcome == "no clear difference" else f"the test tells them apart ({evidence})."))
+other_dm, _, other_gap = against(other)
+verdict += (f" Against {described(other)} its RMSE is {abs(other_gap):.1f} % "
+            f"{'lower' if other_gap > 0 else 'higher'} (p = {other_dm.p_value:.3f}).")
 
 model.save(out_dir / "model.keras")
 scoring.save_predictions(out_dir / "predictions.csv", test_dates, actual, forecasts)
 baseline_keys = dict(zip(simple_baselines(test_positions[:0]),
-                         ("persistence", "mean_last_7", "seasonal_naive")))
+                         ("persistence", "mean_last_7", "seasonal_naive",
+                          *(f"seasonal_naive_{lag}" for lag in other_cycles))))
+references = baseline_keys | {RIDGE: "ridge"}
 choices = {"target": target, "target_candidates_validation_rmse": candidate_scores,
            "ridge_alpha": ridge.alpha, "best_epoch": best_epoch, "epochs_run": fit.epochs_run,
-           "best_baseline": baseline_keys[best_baseline]}
+           "best_baseline": baseline_keys[best_baseline], "reference": references[reference],
+           "season_from": season_from,
+           "cycles_autocorrelation": {str(item.lag): None if np.isnan(item.autocorrelation)
+                                      else item.autocorrelation for item in cycles}}
 metrics.write_metrics(out_dir / "metrics.json", case_metrics.forecast_payload(
     model="GRU", scores=scores, validation_scores=validation_scores, best_baseline=best_baseline,
-    baseline_keys=baseline_keys, other_keys={"ridge (same inputs)": "ridge"}, choices=choices,
+    baseline_keys=baseline_keys, other_keys={RIDGE: "ridge"}, choices=choices,
+    reference=case_metrics.reference_entry(reference, references[reference], scores[reference]["rmse"], dm,
+                                           outcome),
     weights_sha256=training.weights_fingerprint(model), unit=unit, step=words.step, season=season,
     target=target, periods=periods, test_points=len(actual), test_first_date=test_dates[0],
     fit_seconds=fit.seconds, params=model.count_params(), seed=args.seed, window=args.window,
@@ -376,17 +473,18 @@ shown = min(120, len(actual))
 plotting.save_figure(
     plotting.plot_period(
         dates[test_positions][-shown:], actual[-shown:],
-        {f"GRU (RMSE {scores['GRU']['rmse']:.2f} on all test {words.steps})": predicted[-shown:],
-         f"{best_baseline}, best on validation (RMSE {scores[best_baseline]['rmse']:.2f})":
-             forecasts[best_baseline][-shown:]},
+        {f"GRU (RMSE {scores['GRU']['rmse']:.2f} on all test {words.steps})": predicted[-shown:]}
+        | {f"{name}{label} (RMSE {scores[name]['rmse']:.2f})": forecasts[name][-shown:]
+           for name, label in {RIDGE: ", the reference" if reference == RIDGE else "",
+                               best_baseline: ", best baseline on validation"}.items()},
         unit, f"The last {shown} of {words.count(len(actual))} in the test period: "
               f"actual vs next-{words.step} forecast",
     ),
     out_dir / "forecast.png", show,
 )
-print(f"\n[6] saved series.png (the data and its yearly cycle), "
+print(f"\n[6] saved series.png (the data and {series_panel}), "
       f"loss.png (training and validation loss per epoch, best epoch marked) and forecast.png "
-      f"(the last {words.count(shown)} of the test period: GRU and {best_baseline} "
+      f"(the last {words.count(shown)} of the test period: GRU, ridge and {best_baseline} "
       f"against the actual values, in {unit})")
 
 # %% Step 7: predict the day after the data ends (the course's "tomorrow")

@@ -17,7 +17,7 @@ import numpy as np
 def forecast_payload(*, model, scores, validation_scores, baseline_keys, other_keys, best_baseline, choices,
                      weights_sha256, unit, step, season, target, periods, test_points, test_first_date,
                      fit_seconds, params, seed, window, epochs, units, learning_rate, patience, backend,
-                     batch_size=None, sarima=None):
+                     batch_size=None, sarima=None, reference=None):
     """The payload of a forecasting case (Cases 17-2 and 17-3).
 
     `scores` and `validation_scores` map a printed forecast name to `metrics.score()`; `model` is the
@@ -25,7 +25,8 @@ def forecast_payload(*, model, scores, validation_scores, baseline_keys, other_k
     to its key; `other_keys` does the same for the other references (the ridge regression, SARIMA):
     they follow the simple baselines under "baselines" and, where scored on validation, precede them
     under "validation". `sarima` is the SARIMA fit's details (Case 17-2); `batch_size` is written
-    when given (Case 17-3). `periods` is a `utils.forecasting.timeline.Periods`.
+    when given (Case 17-3). `periods` is a `utils.forecasting.timeline.Periods`. `reference`, when given,
+    is `reference_entry`'s verdict against the best reference chosen on validation.
     """
     references = {**baseline_keys, **other_keys}
     payload = {
@@ -33,6 +34,7 @@ def forecast_payload(*, model, scores, validation_scores, baseline_keys, other_k
         "model_mae": scores[model]["mae"],
         "baselines": {key: scores[name] for name, key in references.items() if name in scores},
         "best_baseline_on_validation": baseline_keys[best_baseline],
+        **({"reference": reference} if reference is not None else {}),
         "validation": {"model_rmse": validation_scores[model]["rmse"]}
         | {key: validation_scores[name]["rmse"] for name, key in other_keys.items()
            if name in validation_scores}
@@ -61,6 +63,16 @@ def forecast_payload(*, model, scores, validation_scores, baseline_keys, other_k
     if batch_size is not None:
         payload["batch_size"] = batch_size
     return payload | {"patience": patience, "backend": backend}
+
+
+def reference_entry(name, key, rmse, dm_result, verdict):
+    """The "reference" entry: the best reference chosen on validation, its test RMSE, and the Diebold–Mariano
+    test of the network against it (`dm_result` from `utils.forecasting.diebold_mariano.dm_test`, network
+    first, one-step test errors, squared loss). `verdict`: "better", "worse" or "no clear difference"."""
+    if verdict not in ("better", "worse", "no clear difference"):
+        raise ValueError(f"unknown verdict {verdict!r}")
+    return {"name": name, "key": key, "rmse": rmse, "dm_statistic": dm_result.statistic,
+            "dm_p_value": dm_result.p_value, "verdict": verdict}
 
 
 def text_payload(*, val_bits_per_char, baselines, best_ngram, uniform_bits_per_char, train_chars, val_chars,

@@ -1,0 +1,87 @@
+"""utils.forecasting.{candidates, epoch_snapshots, rolling_choice}: the hybrid starts as SARIMA, the
+NumPy forward pass is Keras's, and the protocol never reads the test period."""
+
+import numpy as np
+import pytest
+
+from utils.forecasting import candidates, rolling_choice, sarima
+from utils.forecasting.epoch_snapshots import SnapshotTrainer, forecast
+
+
+def monthly_with_level_shift(n=120, seed=0, shift_at=92, shift=-40.0):
+    """Trend + yearly cycle + noise, with a level shift at month `shift_at` (in the validation blocks)."""
+    rng = np.random.default_rng(seed)
+    months = np.arange(n)
+    return (
+        600
+        + 1.5 * months
+        + 40 * np.sin(2 * np.pi * months / 12)
+        + shift * (months >= shift_at)
+        + rng.normal(0, 4, n)
+    )
+
+
+FIRST_TEST = 100  # 20 test months; origins at 76 and 88, each validated on 12 months
+
+
+@pytest.mark.parametrize("target", ["seasonal", "seasonal-diff"])
+def test_plain_windows_give_back_the_series_exactly_and_are_scaled_before_the_origin(target):
+    values = monthly_with_level_shift()
+    data = candidates.prepare_plain(values, 76, target, 12, window=12)
+    np.testing.assert_allclose(data.levels(data.y), values[data.positions], atol=1e-3)  # float32 targets
+    train = data.training_rows()
+    assert data.y[train].min() == pytest.approx(-1) and data.y[train].max() == pytest.approx(1)
+    changed = values.copy()
+    changed[76:] += 500.0
+    other = candidates.prepare_plain(changed, 76, target, 12, window=12)
+    np.testing.assert_array_equal(other.X[train], data.X[train])
+    assert other.info == data.info
+
+
+def test_the_hybrid_predicts_sarimas_residual_and_a_zero_prediction_is_sarima():
+    values = monthly_with_level_shift()
+    data, reason = candidates.prepare_hybrid(values, FIRST_TEST, 12, window=12)
+    assert reason is None
+    np.testing.assert_allclose(data.levels(data.y), values[data.positions], atol=1e-3)
+    test_rows = data.rows(np.arange(FIRST_TEST, len(values)))
+    reference = sarima.one_step_forecasts(values, FIRST_TEST, 12)["forecasts"]
+    np.testing.assert_allclose(data.levels(np.zeros(len(test_rows)), test_rows), reference, rtol=1e-9)
+    assert data.positions[0] == candidates.hybrid_burn_in(12) + 12  # no window reads the filter's start
+
+
+def test_numpy_forward_pass_matches_keras_and_a_zero_head_predicts_zero():
+    rng = np.random.default_rng(0)
+    X = rng.normal(0, 1, (40, 12, 2)).astype("float32")
+    y = rng.normal(0, 0.5, 40).astype("float32")
+    trainer = SnapshotTrainer(12, 2, 8, 1e-2, 16, seed=42, zero_head=True)
+    snapshots = trainer.fit(X, y, epochs=3)
+    assert len(snapshots) == 4
+    np.testing.assert_array_equal(forecast(snapshots[0], X), np.zeros(40))
+    np.testing.assert_allclose(
+        forecast(snapshots[-1], X), trainer.model.predict(X, verbose=0)[:, 0], atol=1e-5
+    )
+    assert not np.allclose(forecast(snapshots[-1], X), 0)
+    again = trainer.fit(X, y, epochs=3)  # a second fit starts afresh: the same weights
+    for a, b in zip(again[-1], snapshots[-1]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_protocol_never_reads_the_test_period():
+    values = monthly_with_level_shift()
+    small = rolling_choice.default_candidates(
+        window=12, units=4, max_epochs=3, hybrid_units=4, hybrid_max_epochs=3
+    )
+    first = rolling_choice.run(values, FIRST_TEST, 12, seed=1, candidates=small)
+    changed = values.copy()
+    changed[FIRST_TEST:] = np.random.default_rng(9).normal(300, 50, len(values) - FIRST_TEST)
+    second = rolling_choice.run(changed, FIRST_TEST, 12, seed=1, candidates=small)
+    assert [o.origin for o in first.origins] == [76, 88]
+    assert (second.pick, second.epochs, second.refit) == (first.pick, first.epochs, first.refit)
+    for name in first.scores:
+        np.testing.assert_array_equal(second.scores[name].per_origin, first.scores[name].per_origin)
+    assert second.weights_sha256 == first.weights_sha256
+    assert second.fitted == first.fitted
+    assert second.trace == first.trace
+    assert not np.allclose(
+        second.forecasts, first.forecasts
+    )  # one-step forecasts do read the values before each step
