@@ -20,11 +20,12 @@ beside the tasks' baselines, and judges each network against the one to beat, ch
 
 What "seconds per epoch" measures here: these tasks are small (an epoch is at most a few dozen
 small batches), and the per-epoch times do not follow the parameter counts. In the measurements
-of docs/RESULTS.md the GRU, with three weight blocks to the LSTM's four, was slower per epoch
-than the LSTM on both tasks; benchmarks/speed_regimes.py finds it faster only in its large regime
-(256 units, 100 steps, 2,048 sequences). So fewer parameters is no promise of a faster epoch.
-With few epochs per cell (--quick) the first epochs after compiling weigh on the numbers too:
-step 4 says so when it applies.
+in docs/RESULTS.md the GRU, with three weight blocks to the LSTM's four, is no faster per epoch
+than the LSTM on these tasks (slower on the temperatures, about level on the milk);
+benchmarks/speed_regimes.py finds it faster only in its large regime (2,048 sequences of 100
+steps, 256 units). Fewer parameters is no promise of a faster epoch. With few epochs per cell
+(--quick, or early stopping soon) the first epoch, which also compiles the graph, is a large share
+of the fit time, and s/epoch is the median of a few epochs only: step 4 says so when it applies.
 
 Run it:   python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py            (3 seeds)
           python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py --quick
@@ -159,8 +160,9 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 # %% Step 3: train every cell on every task with every seed
-print(f"\n[3] Training {len(CELL_TYPES)} cells × {len(tasks)} tasks × {len(seeds)} seed(s); "
-      "RMSE in real units, validation then test:")
+units = "; ".join(f"{task.name} in {task.unit}" for task in prepared_tasks)
+print(f"\n[3] Training {len(CELL_TYPES)} cells × {len(tasks)} tasks × {len(seeds)} seed(s). "
+      f"RMSE on validation / test ({units}):")
 results = []  # one row per (task, cell, seed)
 test_errors = {}  # (task, cell, seed) -> actual - forecast on every test step, for the verdicts in step 5
 for settings in tasks:
@@ -179,8 +181,10 @@ for settings in tasks:
                       batch_size=settings["batch_size"],
                       validation_data=(task.X_val, task.y_val), verbose=0, callbacks=[timer, stop])
             fit_seconds = time.perf_counter() - fit_started
-            val_forecast = task.val_to_real_units(model.predict(task.X_val, verbose=0)[:, 0])
-            forecast = task.to_real_units(model.predict(task.X_test, verbose=0)[:, 0])
+            # the model called on the whole period at once: the same forecasts as predict(), without
+            # compiling a new predict function for every model (TensorFlow warns about that retracing)
+            val_forecast = task.val_to_real_units(keras.ops.convert_to_numpy(model(task.X_val))[:, 0])
+            forecast = task.to_real_units(keras.ops.convert_to_numpy(model(task.X_test))[:, 0])
             test_errors[task.name, cell_name, seed] = task.actual - forecast
             results.append({
                 "task": task.name, "cell": cell_name, "seed": seed, "params": model.count_params(),
@@ -195,9 +199,9 @@ for settings in tasks:
             })
             row = results[-1]
             print(f"  {task.name:>12} {cell_name:>9} seed {seed:>3}: RMSE {row['val_rmse']:7.3f} / "
-                  f"{row['rmse']:7.3f} {task.unit}, {row['epochs']} epochs, fit {fit_seconds:5.1f} s "
+                  f"{row['rmse']:7.3f}, {row['epochs']:>2} epochs, fit {fit_seconds:5.1f} s "
                   f"(first epoch {timer.seconds[0]:4.1f} s, "
-                  f"then {row['seconds_per_epoch'] * 1000:.0f} ms/epoch)")
+                  f"then {row['seconds_per_epoch'] * 1000:.0f} ms each)")
 
 # %% Step 4: the table, as markdown and CSV
 runs = pd.DataFrame(results)
@@ -236,8 +240,7 @@ for task in prepared_tasks:
                      f"| {task.baseline_validation_rmse[name]:.3f} "
                      f"| {metrics.rmse(task.actual, forecast):.3f} |")
 markdown = "\n".join(lines)
-units = "; ".join(f"{task.name} in {task.unit}" for task in prepared_tasks)
-notes = [f"RMSE in real units ({units}). (to beat): the baseline with the lowest validation RMSE.",
+notes = [f"RMSE in real units ({units}).", "(to beat): the baseline with the lowest validation RMSE.",
          "The networks' validation RMSE is where early stopping chose their epoch, "
          "so it flatters them a little."]
 if one_seed:
@@ -291,8 +294,11 @@ for task in prepared_tasks:
                                             reference_errors, task.unit) for seed in seeds]
         outcomes[task.name, cell_name] = [outcome for outcome, _ in judged]
         if one_seed:
-            print(textwrap.fill(judged[0][1], width=TRACE_WIDTH, initial_indent="    ",
-                                subsequent_indent="      "))
+            # keep each number with its unit on one line (a no-break space while wrapping)
+            glued_unit = "\u00a0" + task.unit.replace(" ", "\u00a0")
+            sentence = judged[0][1].replace(" %", "\u00a0%").replace(f" {task.unit}", glued_unit)
+            print(textwrap.fill(sentence, width=TRACE_WIDTH, initial_indent="    ",
+                                subsequent_indent="      ").replace("\u00a0", " "))
         else:
             found = outcomes[task.name, cell_name]
             counts = ", ".join(f"{word} with {found.count(word)} of {len(seeds)} seeds"
