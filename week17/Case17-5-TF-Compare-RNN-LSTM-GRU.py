@@ -224,7 +224,7 @@ def score(mean, sd):
     return f"{mean:.3f}" if one_seed else f"{mean:.3f} ± {sd:.3f}"
 
 
-over = f"seed {seeds[0]}" if one_seed else f"mean ± sd, {len(seeds)} seeds"
+over = f"seed {seeds[0]}" if one_seed else "mean ± sd"
 lines = [f"| task | model | parameters | epochs | s/epoch | fit s | validation RMSE ({over}) "
          f"| test RMSE ({over}) |",
          "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |"]
@@ -248,22 +248,23 @@ if one_seed:
                  "the default run repeats each cell with 3 seeds.")
 table.to_csv(out_dir / "comparison.csv", index=False, float_format="%.4f")
 (out_dir / "comparison.md").write_text(markdown + "\n\n" + "\n".join(notes) + "\n", encoding="utf-8")
-print(f"\n[4] The comparison, {'one seed' if one_seed else f'{len(seeds)} seeds'} per cell:\n{markdown}")
+how_many = "one seed" if one_seed else f"{len(seeds)} seeds {seeds}"
+print(f"\n[4] The comparison, {how_many} per cell:\n{markdown}")
 for note in notes:
     print(note)
 
-# When the cells train only a few epochs (--quick, or early stopping soon), the timings measure
-# start-up more than the cells: the first epoch traces and compiles the graph, and s/epoch is the
-# median of only a few later epochs. Say so, with this run's numbers, whenever it applies.
+# When a cell trains only a few epochs (--quick, or early stopping soon), its timings say more
+# about start-up than about the cell: the first epoch also traces and compiles the graph, and
+# s/epoch is the median of the few epochs after it. Say so, with this run's numbers, when it applies.
 first_share = runs.first_epoch_seconds.sum() / runs.fit_seconds.sum()
 fewest_timed = int(runs.timed_epochs.min())
-if first_share > 1 / 3 or fewest_timed < 5:
+if fewest_timed < 5:
     print(textwrap.fill(
-        "Timing note: in this run the first epoch of each fit, which also traces and compiles the graph, "
-        f"took "
-        f"{100 * first_share:.0f} % of all fit time, and s/epoch is the median of as few as {fewest_timed} "
-        "later epoch(s): the s/epoch and fit s columns measure start-up and noise more than the cells. "
-        "Compare speeds in the default run or with benchmarks/speed_regimes.py.", width=TRACE_WIDTH))
+        f"Timing note: few epochs per cell. s/epoch is the median of as few as {fewest_timed} epoch(s) "
+        "after the first, and the first epoch of each fit, which also traces and compiles the graph, took "
+        f"{100 * first_share:.0f} % of all fit time: here the s/epoch and fit s columns say more about "
+        "start-up than about the cells. Compare speeds on the default run or with "
+        "benchmarks/speed_regimes.py.", width=TRACE_WIDTH))
 
 # %% Step 5: each network against its task's reference, on the test period
 # One place decides "better" or "worse": this function. It takes one-step test errors (actual -
