@@ -3,20 +3,19 @@
     python benchmarks/speed_regimes.py            # every regime (a few minutes on 2 cores)
     python benchmarks/speed_regimes.py --epochs 3 # fewer timed epochs
 
-Why two regimes. An epoch of the lesson's tasks is a handful of small batches: Keras's and
-TensorFlow's fixed costs per epoch and per step (starting the epoch, the input pipeline, the loop
-over time steps) are most of the time, and the cells' different amounts of arithmetic hardly
-show. With many sequences, many features, many units and long sequences the matrix products
-dominate, and an LSTM (4 weight blocks) should cost more than a GRU (3) and a SimpleRNN (1).
+Why two regimes. An epoch of the lesson's tasks is a handful of small batches, and the parameter
+counts are no guide to its time: the measured GRU/LSTM ratio is the column to read. With many
+sequences, many features, many units and long sequences the matrix products dominate, and the
+cells' different amounts of arithmetic (an LSTM has 4 weight blocks, a GRU 3, a SimpleRNN 1) can show.
 
 Each (regime, cell) gets a fresh model trained for --epochs epochs on fixed data: for the lesson
-regimes the real milk and temperature training windows, prepared by the cases' own steps and fed in
-the cases' batch sizes (utils/forecasting/settings.py), but cut at 12 months and 14 days with 16 and
-32 units, the sizes this table has always used (Case 17-3's were 14 days and 32 units before
-choose_gru.py); for the others random data. The first epoch also builds the graph, so the reported
-number is the median of the other epochs. The table is printed as markdown and written to
-benchmarks/results/speed_regimes.md (not committed). Timings on a busy machine are inflated: run it
-on a quiet one.
+regimes the real milk and temperature training windows, prepared by the cases' own steps with the
+cases' settings (utils/forecasting/settings.py: window, units and batch size of MILK and
+TEMPERATURE, as Cases 17-2, 17-3 and 17-5 train them); for the others random data. The first
+epoch also builds the graph, so the reported number is the median of the other epochs. The table
+is printed as markdown and written to benchmarks/results/speed_regimes.md (not committed).
+Timings on a busy machine are inflated: run it on a quiet one (`uptime`: a load average well
+below the number of cores).
 
 (The first line stays one line: the benchmark takes it as this table's heading in docs/RESULTS.md.)
 """  # noqa: E501
@@ -42,16 +41,16 @@ def regimes():
     from utils.forecasting.settings import MILK, TEMPERATURE
     from utils.forecasting.tasks import milk_task, temperature_task
 
-    # the table's own window lengths and units (see the docstring); the batch sizes are the cases'
-    milk, temperatures = milk_task(window=12), temperature_task(window=14)
+    # the cases' own settings: each task's default window, and its units and batch size
+    milk, temperatures = milk_task(window=MILK.window), temperature_task(window=TEMPERATURE.window)
     rng = np.random.default_rng(0)
     heavy_short = rng.normal(size=(2048, 12, 32)).astype("float32")
     heavy_long = rng.normal(size=(2048, 100, 32)).astype("float32")
     target = rng.normal(size=(2048,)).astype("float32")
     return {
-        "lesson: milk (Case 17-2 / 17-5)": (milk.X_train, milk.y_train, 16, MILK.batch_size),
-        "lesson: temperatures (Case 17-3 / 17-5)": (temperatures.X_train, temperatures.y_train, 32,
-                                                    TEMPERATURE.batch_size),
+        "lesson: milk (Case 17-2 / 17-5)": (milk.X_train, milk.y_train, MILK.units, MILK.batch_size),
+        "lesson: temperatures (Case 17-3 / 17-5)": (temperatures.X_train, temperatures.y_train,
+                                                    TEMPERATURE.units, TEMPERATURE.batch_size),
         "2,048 sequences, 32 features, T = 12, 16 units": (heavy_short, target, 16, 64),
         "2,048 sequences, 32 features, T = 100, 256 units": (heavy_long, target, 256, 64),
     }

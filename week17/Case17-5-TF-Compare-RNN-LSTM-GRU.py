@@ -5,19 +5,27 @@ faster, and performs "similarly"; a SimpleRNN is the cheapest but forgets. This 
 it. The three cells get the same tasks (Case 17-2's milk forecast and Case 17-3's temperature
 forecast, with their training, validation and test periods), the same units, window, optimiser
 and early stopping on the validation period, and several seeds, and the script reports for each:
-parameters, epochs trained, seconds per epoch, total fit seconds, and test RMSE as mean ± standard
-deviation, beside the tasks' baselines (the one to beat chosen on the validation period).
+parameters, epochs trained, seconds per epoch, total fit seconds, and the RMSE on the validation
+and on the test period (mean ± standard deviation over the seeds; one value with one seed),
+beside the tasks' baselines, and judges each network against the one to beat, chosen on validation.
 
-  1. prepare both tasks exactly as their case scripts do (utils/forecasting/tasks.py);
+  1. prepare both tasks exactly as their case scripts do (utils/forecasting/tasks.py), and pick
+     each task's reference: the baseline (the ridge included) with the lowest validation RMSE;
   2. count each cell's parameters, by formula and by Keras;
   3. train every cell on every task with every seed (early stopping on validation), timing each epoch;
-  4. print the table as markdown, and write it as CSV;
-  5. plot it as a bar chart.
+  4. print the table as markdown, and write it as CSV (with a note when the timings rest on few epochs);
+  5. judge each network against its task's reference on the test period, and say it plainly when
+     every network loses;
+  6. plot it.
 
 What "seconds per epoch" measures here: these tasks are small (an epoch is at most a few dozen
-small batches), so the time is mostly Keras's and TensorFlow's fixed cost per epoch and per step,
-not the cells' arithmetic. benchmarks/speed_regimes.py times the same three cells where the
-arithmetic dominates, too; docs/RESULTS.md reports both regimes.
+small batches), and the per-epoch times do not follow the parameter counts. In the measurements
+in docs/RESULTS.md the GRU, with three weight blocks to the LSTM's four, is no faster per epoch
+than the LSTM on these tasks (slower on the temperatures, about level on the milk);
+benchmarks/speed_regimes.py finds it faster only in its large regime (2,048 sequences of 100
+steps, 256 units). Fewer parameters is no promise of a faster epoch. With few epochs per cell
+(--quick, or early stopping soon) the first epoch, which also compiles the graph, is a large share
+of the fit time, and s/epoch is the median of a few epochs only: step 4 says so when it applies.
 
 Run it:   python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py            (3 seeds)
           python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py --quick
@@ -40,6 +48,7 @@ if REPO_ROOT is None:
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+import textwrap
 import time
 
 import numpy as np
@@ -60,6 +69,7 @@ from utils.showing import plotting
 exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2, not a traceback
 
 CASE = "case17-5-compare"
+TRACE_WIDTH = 120  # no printed line is longer
 run_started = time.perf_counter()
 
 parser = cli.new_parser("Case 17-5: SimpleRNN, LSTM and GRU on the same forecasting tasks.")
@@ -89,14 +99,24 @@ if args.quick:  # a tenth of the epochs at most
     for settings in tasks:
         settings["epochs"] = max(1, settings["epochs"] // 10)
 
+# The reference each network must beat: of every baseline the task has (the simple ones, and for
+# the temperatures the ridge regression on the same windows), the one with the lowest RMSE on the
+# validation period. Chosen before any network is trained, and never on the test period.
+references = {task.name: min(task.baseline_validation_rmse, key=task.baseline_validation_rmse.get)
+              for task in prepared_tasks}
+
+print("\n[1] The two tasks, prepared as Cases 17-2 and 17-3 prepare them "
+      "(shapes are samples, window, features):")
 for settings in tasks:
     task = settings["data"]
-    print(f"\n[1] {task.name}: train X {task.X_train.shape}, validation X {task.X_val.shape}, "
-          f"test X {task.X_test.shape} (samples, window, features); {settings['units']} units, "
-          f"at most {settings['epochs']} epochs, "
-          f"early stopping on validation (patience {settings['patience']}), batch {settings['batch_size']}, "
-          f"Adam {settings['learning_rate']:g}; "
-          f"baseline to beat (chosen on validation): {task.choices['best_baseline']}")
+    reference = references[task.name]
+    print(f"  {task.name}: train X {task.X_train.shape}, validation X {task.X_val.shape}, "
+          f"test X {task.X_test.shape}")
+    print(f"    {settings['units']} units, Adam {settings['learning_rate']:g}, "
+          f"batch {settings['batch_size']}, at most {settings['epochs']} epochs, "
+          f"early stopping on validation (patience {settings['patience']})")
+    print(f"    reference to beat, chosen on validation: {reference} "
+          f"(validation RMSE {task.baseline_validation_rmse[reference]:.3f} {task.unit})")
 
 # %% Step 2: parameters, by formula and by Keras
 # Keras is imported only now: loading it takes a few seconds, and the flags and data are checked.
@@ -140,7 +160,11 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 # %% Step 3: train every cell on every task with every seed
+units = "; ".join(f"{task.name} in {task.unit}" for task in prepared_tasks)
+print(f"\n[3] Training {len(CELL_TYPES)} cells × {len(tasks)} tasks × {len(seeds)} seed(s). "
+      f"RMSE on validation / test ({units}):")
 results = []  # one row per (task, cell, seed)
+test_errors = {}  # (task, cell, seed) -> actual - forecast on every test step, for the verdicts in step 5
 for settings in tasks:
     task = settings["data"]
     for cell_name in CELL_TYPES:
@@ -157,19 +181,27 @@ for settings in tasks:
                       batch_size=settings["batch_size"],
                       validation_data=(task.X_val, task.y_val), verbose=0, callbacks=[timer, stop])
             fit_seconds = time.perf_counter() - fit_started
-            forecast = task.to_real_units(model.predict(task.X_test, verbose=0)[:, 0])
+            # the model called on the whole period at once: the same forecasts as predict(), without
+            # compiling a new predict function for every model (TensorFlow warns about that retracing)
+            val_forecast = task.val_to_real_units(keras.ops.convert_to_numpy(model(task.X_val))[:, 0])
+            forecast = task.to_real_units(keras.ops.convert_to_numpy(model(task.X_test))[:, 0])
+            test_errors[task.name, cell_name, seed] = task.actual - forecast
             results.append({
                 "task": task.name, "cell": cell_name, "seed": seed, "params": model.count_params(),
-                # the first epoch also builds the graph; the median of the rest is the steady cost
-                # (on these small tasks mostly fixed per-epoch and per-step overhead, see the docstring)
+                # the first epoch also traces and compiles the graph; the median of the others is the
+                # steady cost per epoch (it rests on few epochs when training stops early: step 4 says so)
                 "seconds_per_epoch": float(np.median(timer.seconds[1:] or timer.seconds)),
+                "first_epoch_seconds": timer.seconds[0], "timed_epochs": len(timer.seconds[1:]),
                 "fit_seconds": fit_seconds, "epochs": len(timer.seconds),
+                # the validation period also chose the epoch (early stopping): this score flatters a little
+                "val_rmse": metrics.rmse(task.val_actual, val_forecast),
                 "rmse": metrics.rmse(task.actual, forecast),
             })
             row = results[-1]
-            print(f"[3] {task.name:>12} {cell_name:>9} seed {seed:>3}: "
-                  f"test RMSE {row['rmse']:7.3f} {task.unit}, {row['epochs']} epochs, "
-                  f"fit {fit_seconds:5.1f} s ({row['seconds_per_epoch'] * 1000:.0f} ms/epoch)")
+            print(f"  {task.name:>12} {cell_name:>9} seed {seed:>3}: RMSE {row['val_rmse']:7.3f} / "
+                  f"{row['rmse']:7.3f}, {row['epochs']:>2} epochs, fit {fit_seconds:5.1f} s "
+                  f"(first epoch {timer.seconds[0]:4.1f} s, "
+                  f"then {row['seconds_per_epoch'] * 1000:.0f} ms each)")
 
 # %% Step 4: the table, as markdown and CSV
 runs = pd.DataFrame(results)
@@ -177,38 +209,125 @@ table = (
     runs.groupby(["task", "cell"], sort=False)
     .agg(params=("params", "first"), epochs=("epochs", "mean"),
          seconds_per_epoch=("seconds_per_epoch", "mean"),
-         fit_seconds=("fit_seconds", "mean"), rmse_mean=("rmse", "mean"), rmse_sd=("rmse", "std"),
-         seeds=("seed", "count"))
+         first_epoch_seconds=("first_epoch_seconds", "mean"),
+         timed_epochs=("timed_epochs", "min"), fit_seconds=("fit_seconds", "mean"),
+         val_rmse_mean=("val_rmse", "mean"), val_rmse_sd=("val_rmse", "std"),
+         rmse_mean=("rmse", "mean"), rmse_sd=("rmse", "std"), seeds=("seed", "count"))
     .reset_index()
 )
-table["rmse_sd"] = table["rmse_sd"].fillna(0.0)  # one seed has no spread
-table.to_csv(out_dir / "comparison.csv", index=False, float_format="%.4f")
+one_seed = len(seeds) == 1
+table[["val_rmse_sd", "rmse_sd"]] = table[["val_rmse_sd", "rmse_sd"]].fillna(0.0)  # one seed has no spread
 
-# The baseline to beat is the one chosen on the validation period (task.choices["best_baseline"]).
-lines = ["| task | model | parameters (whole model) | epochs (mean) | s/epoch | fit s "
-         "| test RMSE (mean ± sd) |",
-         "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+
+def score(mean, sd):
+    """A cell's RMSE: mean ± sd over the seeds, or the single value when there is one seed (no spread)."""
+    return f"{mean:.3f}" if one_seed else f"{mean:.3f} ± {sd:.3f}"
+
+
+over = f"seed {seeds[0]}" if one_seed else "mean ± sd"
+lines = [f"| task | model | parameters | epochs | s/epoch | fit s | validation RMSE ({over}) "
+         f"| test RMSE ({over}) |",
+         "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |"]
 for task in prepared_tasks:
     for row in table[table.task == task.name].itertuples():
         lines.append(f"| {task.name} | {row.cell} | {row.params} | {row.epochs:.1f} "
-                     f"| {row.seconds_per_epoch:.3f} "
-                     f"| {row.fit_seconds:.1f} | {row.rmse_mean:.3f} ± {row.rmse_sd:.3f} {task.unit} |")
+                     f"| {row.seconds_per_epoch:.3f} | {row.fit_seconds:.1f} "
+                     f"| {score(row.val_rmse_mean, row.val_rmse_sd)} | {score(row.rmse_mean, row.rmse_sd)} |")
     for name, forecast in task.baselines.items():
-        chosen = " (the one to beat, chosen on validation)" if name == task.choices["best_baseline"] else ""
+        to_beat = " (to beat)" if name == references[task.name] else ""
         params = task.baseline_params.get(name, 0)  # a simple baseline fits nothing
-        lines.append(f"| {task.name} | baseline: {name}{chosen} | {params} | – | – | – "
-                     f"| {metrics.rmse(task.actual, forecast):.3f} {task.unit} |")
+        lines.append(f"| {task.name} | baseline: {name}{to_beat} | {params} | – | – | – "
+                     f"| {task.baseline_validation_rmse[name]:.3f} "
+                     f"| {metrics.rmse(task.actual, forecast):.3f} |")
 markdown = "\n".join(lines)
-(out_dir / "comparison.md").write_text(markdown + "\n", encoding="utf-8")
-print(f"\n[4] {len(seeds)} seed(s) per cell:\n{markdown}")
+notes = [f"RMSE in real units ({units}).", "(to beat): the baseline with the lowest validation RMSE.",
+         "The networks' validation RMSE is where early stopping chose their epoch, "
+         "so it flatters them a little."]
+if one_seed:
+    notes.append(f"One seed ({seeds[0]}): single values, no spread; "
+                 "the default run repeats each cell with 3 seeds.")
+table.to_csv(out_dir / "comparison.csv", index=False, float_format="%.4f")
+(out_dir / "comparison.md").write_text(markdown + "\n\n" + "\n".join(notes) + "\n", encoding="utf-8")
+how_many = "one seed" if one_seed else f"{len(seeds)} seeds {seeds}"
+print(f"\n[4] The comparison, {how_many} per cell:\n{markdown}")
+for note in notes:
+    print(note)
+
+# When a cell trains only a few epochs (--quick, or early stopping soon), its timings say more
+# about start-up than about the cell: the first epoch also traces and compiles the graph, and
+# s/epoch is the median of the few epochs after it. Say so, with this run's numbers, when it applies.
+first_share = runs.first_epoch_seconds.sum() / runs.fit_seconds.sum()
+fewest_timed = int(runs.timed_epochs.min())
+if fewest_timed < 5:
+    print(textwrap.fill(
+        f"Timing note: few epochs per cell. s/epoch is the median of as few as {fewest_timed} epoch(s) "
+        "after the first, and the first epoch of each fit, which also traces and compiles the graph, took "
+        f"{100 * first_share:.0f} % of all fit time: here the s/epoch and fit s columns say more about "
+        "start-up than about the cells. Compare speeds on the default run or with "
+        "benchmarks/speed_regimes.py.", width=TRACE_WIDTH))
+
+# %% Step 5: each network against its task's reference, on the test period
+# One place decides "better" or "worse": this function. It takes one-step test errors (actual -
+# forecast) so that a test of equal accuracy on the same errors (Diebold-Mariano) can replace the
+# plain RMSE comparison here without touching anything else.
+
+
+def verdict_against_reference(model_name, model_errors, reference_name, reference_errors, unit):
+    """("better" or "worse", one sentence): the model against the reference on the same test steps."""
+    model_rmse = float(np.sqrt(np.mean(np.square(model_errors))))
+    reference_rmse = float(np.sqrt(np.mean(np.square(reference_errors))))
+    sentence = metrics.verdict(model_name, model_rmse, reference_name, reference_rmse, unit)
+    # here the reference can be the ridge, chosen among all the baselines, not only the simple ones
+    sentence = sentence.replace("the best simple baseline chosen on validation",
+                                "the best reference chosen on validation")
+    return ("better" if model_rmse < reference_rmse else "worse"), sentence
+
+
+print("\n[5] Each network against its task's reference (chosen on validation), on the test period:")
+outcomes = {}  # (task, cell) -> the verdict of each seed
+for task in prepared_tasks:
+    reference = references[task.name]
+    reference_errors = task.actual - task.baselines[reference]
+    reference_rmse = metrics.rmse(task.actual, task.baselines[reference])
+    print(f"  {task.name}: reference {reference}, test RMSE {reference_rmse:.3f} {task.unit}")
+    for cell_name in CELL_TYPES:
+        judged = [verdict_against_reference(cell_name, test_errors[task.name, cell_name, seed], reference,
+                                            reference_errors, task.unit) for seed in seeds]
+        outcomes[task.name, cell_name] = [outcome for outcome, _ in judged]
+        if one_seed:
+            # keep each number with its unit on one line (a no-break space while wrapping)
+            glued_unit = "\u00a0" + task.unit.replace(" ", "\u00a0")
+            sentence = judged[0][1].replace(" %", "\u00a0%").replace(f" {task.unit}", glued_unit)
+            print(textwrap.fill(sentence, width=TRACE_WIDTH, initial_indent="    ",
+                                subsequent_indent="      ").replace("\u00a0", " "))
+        else:
+            found = outcomes[task.name, cell_name]
+            counts = ", ".join(f"{word} with {found.count(word)} of {len(seeds)} seeds"
+                               for word in ("better", "worse") if word in found)
+            cell_runs = runs[(runs.task == task.name) & (runs.cell == cell_name)]
+            rmses = " / ".join(f"{r:.3f}" for r in cell_runs.rmse)
+            print(f"    {cell_name}: {counts} (test RMSE {rmses})")
+    cells = {cell_name: set(outcomes[task.name, cell_name]) for cell_name in CELL_TYPES}
+    every_seed = "" if one_seed else " with every seed"
+    if all(found == {"worse"} for found in cells.values()):
+        closing = f"every network loses to {reference}{every_seed}."
+    elif all(found == {"better"} for found in cells.values()):
+        closing = f"every network beats {reference}{every_seed}."
+    else:
+        said = {frozenset({"better"}): "beats it", frozenset({"worse"}): "loses to it"}
+        closing = "; ".join(f"{cell_name} {said.get(frozenset(found), 'beats it with some seeds only')}"
+                            for cell_name, found in cells.items()) + "."
+    print(textwrap.fill(f"  => {task.name}: {closing}", width=TRACE_WIDTH, subsequent_indent="     "))
 
 metrics.write_metrics(out_dir / "metrics.json", case_metrics.comparison_payload(
-    seeds=seeds, quick=args.quick, backend=backend_name(), table=table, tasks=prepared_tasks))
+    seeds=seeds, quick=args.quick, backend=backend_name(), table=table, tasks=prepared_tasks,
+    references=references, outcomes=outcomes))
 
-# %% Step 5: the bar chart
+# %% Step 6: the chart
 baseline_rmse = [(task.name, task.unit, {n: metrics.rmse(task.actual, f) for n, f in task.baselines.items()})
                  for task in prepared_tasks]
-fig = plotting.plot_comparison(table, baseline_rmse)
+fig = plotting.plot_comparison(table, baseline_rmse, references=references)
 plotting.save_figure(fig, out_dir / "comparison.png", show=not args.no_show)
+print("\n[6] Saved comparison.png: test RMSE (dots, zoomed axis), ms per epoch and parameters, per task.")
 
 print(f"\nDone in {time.perf_counter() - run_started:.1f} s. Outputs in {out_dir}")

@@ -181,24 +181,47 @@ def exploding_summary(*, losses_without_clipping, losses_with_clipnorm, first_na
     }
 
 
-def comparison_payload(*, seeds, quick, backend, table, tasks):
+def comparison_payload(*, seeds, quick, backend, table, tasks, references=None, outcomes=None):
     """Case 17-5's payload: per task, every cell's row of `table` (the mean over seeds) and the baselines.
 
-    `table` is the case's DataFrame (one row per task and cell); `tasks` the `ForecastTask`s.
+    `table` is the case's DataFrame (one row per task and cell); `tasks` the `ForecastTask`s;
+    `references` {task name: the baseline chosen on validation as the one to beat}; `outcomes`
+    {(task name, cell): each seed's verdict against that reference, "better" or "worse"}.
+    A table without validation or first-epoch columns, or a task without validation scores,
+    simply leaves those keys out (docs/METRICS.md marks them *Only*).
     """
     from utils.forecasting import metrics
+
+    references, outcomes = references or {}, outcomes or {}
+    optional = [column for column in ("val_rmse_mean", "val_rmse_sd", "first_epoch_seconds", "timed_epochs")
+                if column in table.columns]
+
+    def cell(row):
+        numbers = {"params": row.params, "epochs_mean": row.epochs,
+                   "seconds_per_epoch": row.seconds_per_epoch, "fit_seconds": row.fit_seconds,
+                   "rmse_mean": row.rmse_mean, "rmse_sd": row.rmse_sd}
+        numbers |= {column: getattr(row, column) for column in optional}
+        if (row.task, row.cell) in outcomes:
+            numbers["verdicts"] = list(outcomes[row.task, row.cell])
+        return numbers
+
+    def baselines(task):
+        validation = getattr(task, "baseline_validation_rmse", None) or {}
+        return {name: {"rmse": metrics.rmse(task.actual, f)}
+                | ({"validation_rmse": validation[name]} if name in validation else {})
+                for name, f in task.baselines.items()}
+
+    def reference(task):
+        name = references[task.name]
+        return {"reference": {"name": name, "rmse": metrics.rmse(task.actual, task.baselines[name]),
+                              "validation_rmse": task.baseline_validation_rmse[name]}}
 
     return {
         "seeds": seeds, "quick": quick, "backend": backend,
         "results": {
-            task.name: {
-                row.cell: {"params": row.params, "epochs_mean": row.epochs,
-                           "seconds_per_epoch": row.seconds_per_epoch, "fit_seconds": row.fit_seconds,
-                           "rmse_mean": row.rmse_mean, "rmse_sd": row.rmse_sd}
-                for row in table[table.task == task.name].itertuples()
-            } | {"baselines": {name: {"rmse": metrics.rmse(task.actual, f)}
-                               for name, f in task.baselines.items()},
-                 "best_baseline": task.choices["best_baseline"]}
+            task.name: {row.cell: cell(row) for row in table[table.task == task.name].itertuples()}
+            | {"baselines": baselines(task), "best_baseline": task.choices["best_baseline"]}
+            | (reference(task) if task.name in references else {})
             for task in tasks
         },
     }

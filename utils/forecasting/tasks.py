@@ -42,6 +42,9 @@ class ForecastTask:
     val_actual: Optional[np.ndarray] = None  # the validation values in real units
     # scaled predictions of X_val -> real units
     val_to_real_units: Optional[Callable[[np.ndarray], np.ndarray]] = None
+    # name -> RMSE on the validation period, real units, for every entry of `baselines` (the ridge too):
+    # what a script needs to choose its reference on validation, never on the test
+    baseline_validation_rmse: dict = field(default_factory=dict)
 
 
 def training_settings(task: TaskSettings):
@@ -101,6 +104,7 @@ def milk_task(window=MILK.window, target=MILK.target, season=12, feature_range=M
                  "best_baseline": min(validation_rmse, key=validation_rmse.get)},
         val_actual=val_actual,
         val_to_real_units=lambda scaled_predictions: levels(scaled_predictions, split.val_positions),
+        baseline_validation_rmse=validation_rmse,
     )
 
 
@@ -114,7 +118,8 @@ def temperature_task(window=TEMPERATURE.window, target=TEMPERATURE.target, csv=N
     (chosen on validation by benchmarks/choose_gru.py) so that a script comparing cells trains
     as Case 17-3 does: early stopping on (X_val, y_val) with the best weights restored. It also
     names the simple baseline to beat, chosen on the validation period, and `baselines` holds the
-    test forecasts of every simple baseline and of the ridge regression (alpha chosen on validation).
+    test forecasts of every simple baseline and of the ridge regression (alpha chosen on validation);
+    `baseline_validation_rmse` holds the validation score of each, the ridge's included.
     `csv` (default: the shipped data) lets a test run the same steps on another daily series.
     """
     from utils.forecasting.ridge import ridge_on_validation
@@ -144,9 +149,14 @@ def temperature_task(window=TEMPERATURE.window, target=TEMPERATURE.target, csv=N
             "same day last year": baselines.seasonal_naive(values, period_positions, season),
         }
 
-    validation_rmse = {name: float(np.sqrt(np.mean((values[split.val_positions] - f) ** 2)))
+    val_actual = values[split.val_positions]
+    validation_rmse = {name: float(np.sqrt(np.mean((val_actual - f) ** 2)))
                        for name, f in simple_baselines(split.val_positions).items()}
     ridge = ridge_on_validation(split.X_train, split.y_train, split.X_val, split.y_val)
+    # the ridge's validation score, in real units like the others, so that a script can pick the
+    # better of the ridge and the best simple baseline on validation (the alpha was chosen there too)
+    ridge_on_val = levels(ridge.predict(split.X_val), split.val_positions)
+    ridge_validation_rmse = float(np.sqrt(np.mean((val_actual - ridge_on_val) ** 2)))
     return ForecastTask(
         name="temperatures", unit=TEMPERATURE.unit,
         X_train=split.X_train, y_train=split.y_train, X_test=split.X_test,
@@ -160,4 +170,7 @@ def temperature_task(window=TEMPERATURE.window, target=TEMPERATURE.target, csv=N
         choices={"target": target, **training_settings(TEMPERATURE),
                  "early_stopping": "val_loss, best weights restored", "ridge_alpha": ridge.alpha,
                  "best_baseline": min(validation_rmse, key=validation_rmse.get)},
+        val_actual=val_actual,
+        val_to_real_units=lambda scaled_predictions: levels(scaled_predictions, split.val_positions),
+        baseline_validation_rmse={**validation_rmse, "ridge (same inputs)": ridge_validation_rmse},
     )
