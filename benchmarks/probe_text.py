@@ -42,11 +42,22 @@ from utils.plumbing.runtime import hide_tensorflow_startup_messages, set_seed  #
 DEFAULT_TEXTS = [REPO_ROOT / "data" / "rnn_primer.txt", *sorted((REPO_ROOT / "data" / "texts").glob("*.txt"))]
 VAL_FRACTION, TEST_FRACTION = 0.1, 0.1
 EMBEDDING_DIM = 32
+# Named settings. "case": Case 17-1's defaults today. The others change only what they list.
+PRESETS = {
+    "case": {"units": 256, "dropout": 0.0, "recurrent_dropout": 0.0, "output_dropout": 0.0, "epochs": 8,
+             "steps": 0, "patience": 1, "plateau_factor": 1.0, "learning_rate": 5e-3, "batch_size": 64},
+    # 128 units, a larger step size, at most 600 gradient steps (so a short text gets more
+    # passes), patience 2, and the step size cut to 0.3x after an epoch with no gain.
+    "small": {"units": 128, "learning_rate": 1e-2, "steps": 600, "patience": 2, "plateau_factor": 0.3},
+    # The case's 256 units and step size, with the same budget, patience and cuts.
+    "large": {"steps": 600, "patience": 2, "plateau_factor": 0.3},
+}
 
 
 def with_warmup(encoded, start, n_windows, seq_len, warmup):
     """The scored windows of a part starting at `start`, each led in by the `warmup` characters before it."""
-    return np.stack([encoded[start + i * seq_len - warmup : start + (i + 1) * seq_len] for i in range(n_windows)])
+    starts = start + seq_len * np.arange(n_windows)
+    return np.stack([encoded[s - warmup : s + seq_len] for s in starts])
 
 
 def prepare(path, seq_len, warmup=0):
@@ -56,7 +67,9 @@ def prepare(path, seq_len, warmup=0):
     train_text, val_text, test_text = corpus.split_text(text, VAL_FRACTION, TEST_FRACTION)
     vocab = corpus.build_vocabulary(train_text + val_text, add_unknown=True)
     mapping = corpus.char_to_index(vocab)
-    train_ids, val_ids, test_ids = (corpus.encode(p, mapping, unknown=corpus.UNKNOWN) for p in (train_text, val_text, test_text))
+    train_ids, val_ids, test_ids = (
+        corpus.encode(part, mapping, unknown=corpus.UNKNOWN) for part in (train_text, val_text, test_text)
+    )
     encoded = np.concatenate([train_ids, val_ids, test_ids])
     X_train, y_train = corpus.make_sequences(train_ids, seq_len, max(1, seq_len // 8))
     X_val, y_val = corpus.make_sequences(val_ids, seq_len, seq_len)
@@ -104,13 +117,19 @@ def run_one(keras, prepared, settings, seed):
     model = build_model(keras, prepared["V"], settings)
     model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"], clipnorm=1.0),
                   loss="sparse_categorical_crossentropy")
-    early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings["patience"], restore_best_weights=True)
+    early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings["patience"],
+                                          restore_best_weights=True)
     epochs = settings["epochs"]
     if settings["steps"]:
         # A budget of gradient steps instead of epochs: a short text gets more passes over it.
         epochs = max(1, math.ceil(settings["steps"] / math.ceil(len(X_train) / settings["batch_size"])))
+    callbacks = [early]
+    if settings["plateau_factor"] < 1:
+        # After an epoch that does not improve validation, continue with a smaller step size.
+        callbacks.insert(0, keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=settings["plateau_factor"], patience=0, min_delta=0.0))
     history = model.fit(X_train, y_train, epochs=epochs, batch_size=settings["batch_size"],
-                        validation_data=(X_val, y_val), callbacks=[early], verbose=0)
+                        validation_data=(X_val, y_val), callbacks=callbacks, verbose=0)
     fit_s = time.perf_counter() - started
     val_curve = ngrams.bits_per_char(history.history["val_loss"])
     train_curve = ngrams.bits_per_char(history.history["loss"])
@@ -119,10 +138,14 @@ def run_one(keras, prepared, settings, seed):
     # With a warm-up, each scored window is read after the `warmup` true characters before it
     # (the n-gram also sees the true characters before each one), and only its own positions count.
     w = prepared["warmup"]
-    p_rnn_val = mixture.target_probabilities(model.predict(prepared["X_val_warm"], batch_size=256, verbose=0)[:, w:], y_val)
+
+    def predict(X):
+        return model.predict(X, batch_size=256, verbose=0)[:, w:]
+
+    p_rnn_val = mixture.target_probabilities(predict(prepared["X_val_warm"]), y_val)
     weight, mix_val, _ = mixture.choose_weight(p_rnn_val, prepared["p_ngram_val"])
     # Then the test part, once.
-    p_rnn_test = mixture.target_probabilities(model.predict(prepared["X_test_warm"], batch_size=256, verbose=0)[:, w:], y_test)
+    p_rnn_test = mixture.target_probabilities(predict(prepared["X_test_warm"]), y_test)
     return {
         "seed": seed, "best_epoch": best_epoch, "epochs_run": len(val_curve),
         "train_bits_at_best": float(train_curve[best_epoch - 1]),
@@ -143,48 +166,84 @@ def main():
     parser.add_argument("--units", type=int, default=256)
     parser.add_argument("--dropout", type=float, default=0.0, help="SimpleRNN input dropout")
     parser.add_argument("--recurrent-dropout", type=float, default=0.0)
-    parser.add_argument("--output-dropout", type=float, default=0.0, help="dropout between the SimpleRNN and Dense")
+    parser.add_argument("--output-dropout", type=float, default=0.0,
+                        help="dropout between the SimpleRNN and Dense")
     parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--steps", type=int, default=0, help="if set: epochs = this many gradient steps, rounded up")
+    parser.add_argument("--steps", type=int, default=0,
+                        help="if set: epochs = this many gradient steps, rounded up")
     parser.add_argument("--patience", type=int, default=1)
+    parser.add_argument("--plateau-factor", type=float, default=1.0,
+                        help="if below 1: multiply the learning rate by it after an epoch with no gain")
     parser.add_argument("--learning-rate", type=float, default=5e-3)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seq-len", type=int, default=64)
     parser.add_argument("--warmup", type=int, default=0, help="characters read before each scored window")
+    parser.add_argument("--presets", nargs="+", choices=sorted(PRESETS),
+                        help="named settings to run instead of the flags; two or more add a 'select' row")
     parser.add_argument("--json", help="also write every row to this JSON file")
     args = parser.parse_args()
-    settings = {key: getattr(args, key) for key in ("units", "dropout", "recurrent_dropout", "output_dropout",
-                                                    "epochs", "steps", "patience", "learning_rate", "batch_size")}
+    keys = ("units", "dropout", "recurrent_dropout", "output_dropout", "epochs", "steps", "patience",
+            "plateau_factor", "learning_rate", "batch_size")
+    if args.presets:
+        configs = {name: {**PRESETS["case"], **PRESETS[name]} for name in args.presets}
+    else:
+        configs = {"flags": {key: getattr(args, key) for key in keys}}
     hide_tensorflow_startup_messages()
     import keras
 
-    print("settings:", settings, "seq_len", args.seq_len, "warmup", args.warmup)
-    header = (f"{'text':<22}{'seed':>5}{'KB':>5}{'ep':>4}{'train':>7} | {'rnn val':>8}{'ngram val':>10}{'mix val':>8}"
-              f"{'w':>5} | {'rnn test':>9}{'ngram test':>11}{'mix test':>9} | {'pick':<10}{'s':>5}")
+    for name, settings in configs.items():
+        print(f"{name}: {settings}")
+    print(f"seq_len {args.seq_len}, warmup {args.warmup}")
+    header = (f"{'text':<22}{'config':<8}{'seed':>5}{'KB':>5}{'ep':>4}{'train':>7} | "
+              f"{'rnn val':>8}{'ngram val':>10}{'mix val':>8}{'w':>5} | "
+              f"{'rnn test':>9}{'ngram test':>11}{'mix test':>9} | {'pick':<10}{'s':>5}")
     print(header)
     print("-" * len(header))
+
+    def show(r):
+        print(f"{r['text'][:21]:<22}{r['config']:<8}{r['seed']:>5}{r['kb']:>5.0f}{r['best_epoch']:>4}"
+              f"{r['train_bits_at_best']:>7.2f} | "
+              f"{r['rnn_val']:>8.3f}{r['ngram_val']:>10.3f}{r['mix_val']:>8.3f}{r['weight']:>5.1f} | "
+              f"{r['rnn_test']:>9.3f}{r['ngram_test']:>11.3f}{r['mix_test']:>9.3f} | "
+              f"{r['pick']:<10}{r['wall_s']:>5.0f}", flush=True)
+
     rows = []
     for path in args.texts:
         prepared = prepare(path, args.seq_len, args.warmup)
         for seed in args.seeds:
-            r = run_one(keras, prepared, settings, seed)
-            r.update(text=Path(path).name, kb=prepared["chars"] / 1000, order=prepared["best_n"], k=prepared["k"])
-            rows.append(r)
-            print(f"{r['text'][:21]:<22}{seed:>5}{r['kb']:>5.0f}{r['best_epoch']:>4}{r['train_bits_at_best']:>7.2f} | "
-                  f"{r['rnn_val']:>8.3f}{r['ngram_val']:>10.3f}{r['mix_val']:>8.3f}{r['weight']:>5.1f} | "
-                  f"{r['rnn_test']:>9.3f}{r['ngram_test']:>11.3f}{r['mix_test']:>9.3f} | {r['pick']:<10}{r['wall_s']:>5.0f}",
-                  flush=True)
-    print(f"\nmeans over seeds {args.seeds} (n-gram: order and k chosen on validation):")
-    for name in dict.fromkeys(r["text"] for r in rows):
-        mine = [r for r in rows if r["text"] == name]
-        mean = {key: float(np.mean([r[key] for r in mine])) for key in ("rnn_test", "ngram_test", "mix_test", "wall_s")}
-        pick_test = [r["rnn_test"] if r["pick"] == "SimpleRNN" else r["mix_test"] for r in mine]
-        print(f"  {name:<22} {mine[0]['order']}-gram test {mean['ngram_test']:.3f}; SimpleRNN {mean['rnn_test']:.3f} "
-              f"(beats it on {sum(r['rnn_test'] < r['ngram_test'] for r in mine)}/{len(mine)} seeds); "
-              f"pick {np.mean(pick_test):.3f} (beats it on {sum(p < r['ngram_test'] for p, r in zip(pick_test, mine))}/"
-              f"{len(mine)}); {mean['wall_s']:.0f} s per run")
+            tried = []
+            for name, settings in configs.items():
+                r = run_one(keras, prepared, settings, seed)
+                r.update(text=Path(path).name, config=name, kb=prepared["chars"] / 1000,
+                         order=prepared["best_n"], k=prepared["k"])
+                tried.append(r)
+                show(r)
+            if len(tried) > 1:
+                # Capacity chosen on validation: the network with the lowest validation score
+                # alone, then its mixture weight (already chosen on validation). Costs every fit.
+                best = min(tried, key=lambda r: r["rnn_val"])
+                r = {**best, "config": "select", "chose": best["config"],
+                     "wall_s": sum(t["wall_s"] for t in tried)}
+                tried.append(r)
+                show(r)
+            rows += tried
+    print(f"\nmeans over seeds {args.seeds} (n-gram: order and k chosen on validation; "
+          "pick = the weight chosen on validation, on the test part):")
+    for config in dict.fromkeys(r["config"] for r in rows):
+        for name in dict.fromkeys(r["text"] for r in rows):
+            mine = [r for r in rows if r["text"] == name and r["config"] == config]
+            mean = {key: float(np.mean([r[key] for r in mine]))
+                    for key in ("rnn_val", "rnn_test", "ngram_test", "mix_test", "wall_s")}
+            rnn_wins = sum(r["rnn_test"] < r["ngram_test"] for r in mine)
+            pick_wins = sum(r["mix_test"] < r["ngram_test"] for r in mine)
+            chose = " (chose " + ", ".join(r["chose"] for r in mine) + ")" if config == "select" else ""
+            print(f"  {config:<7}{name:<22} {mine[0]['order']}-gram test {mean['ngram_test']:.3f}; "
+                  f"SimpleRNN val {mean['rnn_val']:.3f} test {mean['rnn_test']:.3f} "
+                  f"(beats it {rnn_wins}/{len(mine)}); "
+                  f"pick {mean['mix_test']:.3f} (beats it {pick_wins}/{len(mine)}); "
+                  f"{mean['wall_s']:.0f} s per run{chose}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"settings": settings, "rows": rows}, indent=1))
+        Path(args.json).write_text(json.dumps({"configs": configs, "rows": rows}, indent=1))
 
 
 if __name__ == "__main__":
