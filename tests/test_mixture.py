@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from utils.language.corpus import make_sequences
 from utils.language.mixture import (
     DEFAULT_WEIGHTS,
     choose_weight,
@@ -110,3 +111,16 @@ def test_choose_weight_falls_back_on_one_model():
     assert choose_weight(worse, better)[0] == 0.0 and picked_model(0.0) == "n-gram"
     with pytest.raises(BadInputError):
         choose_weight(better, worse, weights=())
+
+
+def test_ngram_rows_line_up_with_the_case_windows():
+    # Training text 0 1 2 3 4 0 1 ...: after c always comes (c + 1) % 5, so each bigram row
+    # points at the successor of the character it conditions on.
+    train = np.arange(200) % 5
+    val = np.random.default_rng(1).integers(0, 5, 41)
+    encoded = np.concatenate([train, val])
+    X_val, y_val = make_sequences(val, seq_len=8, stride=8)  # the case's non-overlapping windows
+    targets = y_val.ravel()
+    dist = ngram_distributions(train, targets, n=2, k=0.01, vocab_size=5, context=encoded[: len(train) + 1])
+    # Row i conditions on the character the network reads at that position: X_val.ravel()[i].
+    np.testing.assert_array_equal(dist.argmax(axis=1), (X_val.ravel() + 1) % 5)
