@@ -16,9 +16,13 @@ Every choice (the stopping epoch, each n-gram's k, the best order, the weight) i
 validation; the test part is scored once per run, after them. This is a probe: it reads
 the test part only to report it, and nothing here feeds a choice back into the settings.
 
-Run it:  python benchmarks/probe_text.py                      (shipped text + data/texts/*.txt, seed 42)
-         python benchmarks/probe_text.py --seeds 42 1 2 --units 256 --dropout 0.2
-         python benchmarks/probe_text.py --texts data/texts/harbour_log.txt --epochs 12
+Settings come from the flags (one configuration) or from --presets (named configurations,
+see PRESETS; with two or more, a "select" row also shows the network chosen on validation
+among them, and its cost is the sum of their fits).
+
+Run it:  python benchmarks/probe_text.py                      (the case's settings, every text, seed 42)
+         python benchmarks/probe_text.py --presets small large --seeds 42 1 2     (the numbers reported)
+         python benchmarks/probe_text.py --texts data/texts/night_ferry.txt --units 128 --steps 600
 """
 
 import argparse
