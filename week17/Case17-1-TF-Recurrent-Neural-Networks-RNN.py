@@ -226,8 +226,8 @@ for key, n, label in NGRAMS:
 best_ngram = min(baselines, key=lambda key: baselines[key]["val_bits_per_char"])  # chosen on validation
 print("n-gram baselines on the validation part, bits/char:")
 print("  " + ", ".join(f"{labels[key]} {score['val_bits_per_char']:.3f} (k={score['k']:g})"
-                       for key, score in baselines.items())
-      + f"; best on validation: the {labels[best_ngram]}")
+                       for key, score in baselines.items()))
+print(f"best on validation: the {labels[best_ngram]}")
 
 # %% Step 4: build the SimpleRNN
 # Keras is imported only now: loading it (and TensorFlow) takes a few seconds, and every
