@@ -20,7 +20,7 @@ from utils.language import generation, mixture
 
 SCRIPT = "Case17-1-TF-Recurrent-Neural-Networks-RNN.py"
 # Tiny settings: the whole run is a few seconds after TensorFlow has loaded. The tiny text
-# gives 27 batches per epoch, so 75 gradient steps allow at most 3 epochs.
+# gives 30 batches per epoch, so 75 gradient steps allow at most 3 epochs.
 TINY_FLAGS = ["--seq-len", 16, "--units", 8, "--steps", 75, "--batch-size", 64,
               "--length", 40, "--temperature", 0.5, 1.0, "--no-show"]
 # The snowman is not in the tiny text's vocabulary: the script must drop it and say so.
@@ -115,8 +115,8 @@ def test_smoke_run_writes_every_output(tiny_runs):
     assert metrics["vocabulary"].endswith(text_utils.UNKNOWN)
     assert metrics["train_chars"] > metrics["val_chars"] > 0 and metrics["test_chars"] > 0
     assert metrics["test_unknown_chars"] == 0
-    # 75 steps of 27 batches: at most 3 epochs, and the trace warns when the best is the last allowed.
-    assert metrics["steps"] == 75 and metrics["batches_per_epoch"] == 27 and metrics["epochs"] == 3
+    # 75 steps of 30 batches: at most 3 epochs, and the trace warns when the best is the last allowed.
+    assert metrics["steps"] == 75 and metrics["batches_per_epoch"] == 30 and metrics["epochs"] == 3
     assert 1 <= metrics["best_epoch"] <= metrics["epochs_run"] <= 3
     last_allowed = metrics["best_epoch"] == metrics["epochs"]
     assert metrics["best_epoch_is_last_allowed"] is last_allowed
@@ -174,7 +174,7 @@ def test_mixture_weight_is_the_best_on_validation_and_the_verdict_names_the_pick
     assert verdict, result.stdout[-3000:]
     if mix["pick"] != "SimpleRNN":
         rnn_line = next(line for line in result.stdout.splitlines() if line.startswith("The SimpleRNN alone"))
-        assert (" beat the " in rnn_line) is rnn_won and ("did NOT beat" in rnn_line) is not rnn_won
+        assert ("bits/char, beat the " in rnn_line) is rnn_won and ("did NOT beat" in rnn_line) is not rnn_won
 
 
 def test_trace_lines_are_short_and_steps_run_without_a_gap(tiny_runs):
