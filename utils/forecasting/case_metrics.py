@@ -133,7 +133,7 @@ def text_test_scores(model_bits_per_char, test_scored_chars, test_unknown_chars,
 
 
 def generation_checks(carried_ms, reread_ms, carried_vs_keras, within_seq_len, beyond_seq_len):
-    """Case 17-1's "generation" entry: the two checks of Step 7 and the cost of each way of generating."""
+    """Case 17-1's "generation" entry: the two checks of Step 8 and the cost of each way of generating."""
     return {
         "carried_ms_per_char": carried_ms,
         "reread_ms_per_char": reread_ms,
