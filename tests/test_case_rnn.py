@@ -2,21 +2,26 @@
 
 The sampling and n-gram unit tests live in tests/test_text.py; here we check the script:
 it runs, writes its outputs, makes every choice without the test part (so a different
-test part changes only the test scores), saves a model that reloads to the same
-predictions, and refuses bad input with one clear line.
+test part changes only the test scores: the mixture's weight is chosen on validation),
+saves a model that reloads to the same predictions and mixture score, keeps its trace
+readable, and refuses bad input with one clear line.
 """
 
+import ast
 import importlib.util
+import re
 
 import numpy as np
 import pytest
 from conftest import REPO_ROOT, assert_clean_failure, read_metrics, start_script
 
 from utils.language import corpus as text_utils
+from utils.language import generation, mixture
 
 SCRIPT = "Case17-1-TF-Recurrent-Neural-Networks-RNN.py"
-# Tiny settings: the whole run is a few seconds after TensorFlow has loaded.
-TINY_FLAGS = ["--seq-len", 16, "--units", 8, "--epochs", 3, "--batch-size", 64,
+# Tiny settings: the whole run is a few seconds after TensorFlow has loaded. The tiny text
+# gives 30 batches per epoch, so 75 gradient steps allow at most 3 epochs.
+TINY_FLAGS = ["--seq-len", 16, "--units", 8, "--steps", 75, "--batch-size", 64,
               "--length", 40, "--temperature", 0.5, 1.0, "--no-show"]
 # The snowman is not in the tiny text's vocabulary: the script must drop it and say so.
 PROMPT = "the cat \u2603"
@@ -24,11 +29,14 @@ METRIC_KEYS = {
     "model_bits_per_char", "val_bits_per_char", "baselines", "best_ngram", "train_chars", "val_chars",
     "test_chars", "val_scored_chars", "test_scored_chars", "test_unknown_chars", "best_epoch", "epochs_run",
     "weights_sha256", "fit_seconds", "params", "seed", "seq_len", "epochs", "units", "learning_rate",
-    "vocab_size", "vocabulary",
+    "vocab_size", "vocabulary", "steps", "batches_per_epoch", "best_epoch_is_last_allowed", "patience",
+    "step_size_cut", "mixture", "pick_bits_per_char",
     "backend", "generation",
 }
+MIXTURE_KEYS = {"ngram", "weight", "pick", "val_bits_per_char", "weights_tried", "val_bits_per_weight",
+                "bits_per_char"}
 # The only numbers allowed to change when the test part of the text changes.
-TEST_SCORES = ("model_bits_per_char", "test_unknown_chars")
+TEST_SCORES = ("model_bits_per_char", "pick_bits_per_char", "test_unknown_chars")
 
 
 def write_tiny_text(path, n_sentences=170, seed=0):
@@ -107,7 +115,12 @@ def test_smoke_run_writes_every_output(tiny_runs):
     assert metrics["vocabulary"].endswith(text_utils.UNKNOWN)
     assert metrics["train_chars"] > metrics["val_chars"] > 0 and metrics["test_chars"] > 0
     assert metrics["test_unknown_chars"] == 0
+    # 75 steps of 30 batches: at most 3 epochs, and the trace warns when the best is the last allowed.
+    assert metrics["steps"] == 75 and metrics["batches_per_epoch"] == 30 and metrics["epochs"] == 3
     assert 1 <= metrics["best_epoch"] <= metrics["epochs_run"] <= 3
+    last_allowed = metrics["best_epoch"] == metrics["epochs"]
+    assert metrics["best_epoch_is_last_allowed"] is last_allowed
+    assert ("warning: the best epoch is the last one the budget allowed" in result.stdout) is last_allowed
     # Even three tiny epochs must learn something: better than a uniform guess over the vocabulary.
     assert 0 < metrics["model_bits_per_char"] < np.log2(metrics["vocab_size"])
     # Generation carries the state; it equals the Keras model re-reading from a zero state.
@@ -125,6 +138,65 @@ def test_smoke_run_writes_every_output(tiny_runs):
     assert "bits/char" in result.stdout and "SNOWMAN" in result.stdout  # the table, and the dropped character
     assert "nats =" in result.stdout  # each epoch line says its unit, and converts it
     assert "time per generated character" in result.stdout and "truncated BPTT" in result.stdout
+    # Where the vocabulary is printed, the trace says what the UNKNOWN symbol is.
+    assert f"the last one, {text_utils.UNKNOWN!r}, is UNKNOWN" in result.stdout
+
+
+def test_mixture_weight_is_the_best_on_validation_and_the_verdict_names_the_pick(tiny_runs):
+    """Step 6: the weight written is the one with the lowest validation score, its two ends are the
+    SimpleRNN alone and the best n-gram alone, and the closing lines are about the pick."""
+    result = tiny_runs["results"]["first"]
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = read_metrics(tiny_runs["dirs"]["first"])
+    mix = metrics["mixture"]
+    assert set(mix) == MIXTURE_KEYS
+    assert mix["weights_tried"] == [pytest.approx(w) for w in mixture.DEFAULT_WEIGHTS]
+    scores = dict(zip(mix["weights_tried"], mix["val_bits_per_weight"]))
+    assert mix["weight"] == min(scores, key=scores.get) and mix["val_bits_per_char"] == scores[mix["weight"]]
+    assert mix["pick"] == mixture.picked_model(mix["weight"]) and mix["ngram"] == metrics["best_ngram"]
+    # w = 1 is the network alone, w = 0 the best n-gram alone, on the same validation characters.
+    assert scores[1.0] == pytest.approx(metrics["val_bits_per_char"], rel=1e-6)
+    best_ngram = metrics["baselines"][metrics["best_ngram"]]
+    assert scores[0.0] == pytest.approx(best_ngram["val_bits_per_char"], rel=1e-6)
+    assert metrics["pick_bits_per_char"] == mix["bits_per_char"]
+    if mix["pick"] == "SimpleRNN":
+        assert metrics["pick_bits_per_char"] == pytest.approx(metrics["model_bits_per_char"], rel=1e-6)
+    if mix["pick"] == "n-gram":
+        assert metrics["pick_bits_per_char"] == pytest.approx(best_ngram["bits_per_char"], rel=1e-6)
+    label = {"unigram": "unigram", "bigram": "bigram", "trigram": "trigram", "fourgram": "4-gram"}
+    picked = {"SimpleRNN": "the SimpleRNN alone (w = 1)", "mixture": f"the mixture, w = {mix['weight']:g} ",
+              "n-gram": f"the {label[metrics['best_ngram']]} alone (w = 0)"}[mix["pick"]]
+    assert f"validation picks {picked}" in result.stdout
+    assert "<- picked on validation" in result.stdout
+    # The closing sentence says plainly whether the SimpleRNN alone beat the best n-gram.
+    rnn_won = metrics["model_bits_per_char"] < best_ngram["bits_per_char"]
+    verdict = [line for line in result.stdout.splitlines() if line.startswith(("Validation picked", "  it "))]
+    assert verdict, result.stdout[-3000:]
+    if mix["pick"] != "SimpleRNN":
+        rnn_line = next(line for line in result.stdout.splitlines() if line.startswith("The SimpleRNN alone"))
+        assert ("bits/char, beat the " in rnn_line) is rnn_won and ("did NOT beat" in rnn_line) is not rnn_won
+
+
+def test_trace_lines_are_short_and_steps_run_without_a_gap(tiny_runs):
+    """Issue 19: no trace line over 120 characters, and the numbered steps [1], [2], ... in order."""
+    stdout = tiny_runs["results"]["first"].stdout
+    long_lines = [line for line in stdout.splitlines() if len(line) > 120]
+    assert not long_lines
+    steps = [int(n) for n in re.findall(r"^\[(\d+)\]", stdout, flags=re.MULTILINE)]
+    assert steps == list(range(1, 10))
+
+
+def test_default_prompt_comes_from_the_text():
+    """Without --prompt a student's text starts from its own first words of prose, not the primer's prompt."""
+    text = "THE NIGHT FERRY\nA play\n\nMARGIT, who sells tickets, waits by the door.\nMore text.\n"
+    assert generation.prompt_from_text(text) == "MARGIT, who sells "
+    assert generation.prompt_from_text("no line of prose here") == "no line of prose "
+    assert generation.prompt_from_text("x" * 100) == "x" * 40 + " "  # one long word is cut
+    # The vocabulary printed in lines that give it back, each short enough to read.
+    symbols = [chr(i) for i in range(32, 400)] + ["\n", text_utils.UNKNOWN]
+    lines = text_utils.symbol_lines(symbols, width=60)
+    assert all(len(line) <= 60 for line in lines)
+    assert "".join(ast.literal_eval(line) for line in lines) == "".join(symbols)
 
 
 def test_other_test_part_changes_only_the_test_scores(tiny_runs):
@@ -145,14 +217,24 @@ def test_other_test_part_changes_only_the_test_scores(tiny_runs):
         metrics.pop("fit_seconds")
         for timing in ("carried_ms_per_char", "reread_ms_per_char"):
             metrics["generation"].pop(timing)
-    test_scores = [(m.pop("model_bits_per_char"),
+    test_scores = [(m.pop("model_bits_per_char"), m.pop("pick_bits_per_char"),
+                    m["mixture"].pop("bits_per_char"),
                     [m["baselines"][key].pop("bits_per_char") for key in sorted(m["baselines"])])
                    for m in (first, other)]
     for metrics in (first, other):
         metrics.pop("test_unknown_chars")
+    # The mixture's weight, the pick and every validation score behind them: chosen without the test part.
+    assert first["mixture"] == other["mixture"]
     assert first == other  # every choice, every validation score, the weights' hash
-    assert test_scores[0][0] != pytest.approx(test_scores[1][0], abs=1e-3)  # ... but not the test scores
-    assert all(a != pytest.approx(b, abs=1e-3) for a, b in zip(test_scores[0][1], test_scores[1][1]))
+    for a, b in zip(test_scores[0][:3], test_scores[1][:3]):
+        assert a != pytest.approx(b, abs=1e-3)  # ... but not the test scores
+    assert all(a != pytest.approx(b, abs=1e-3) for a, b in zip(test_scores[0][3], test_scores[1][3]))
+    # The trace from the windows to the weight's choice is the same, word for word (fit's time aside).
+    traces = []
+    for result in tiny_runs["results"].values():
+        chosen = result.stdout[result.stdout.index("\n[3]") : result.stdout.index("\nscores in bits/char")]
+        traces.append(re.sub(r"fit: [0-9.]+ s", "fit: _ s", chosen))
+    assert traces[0] == traces[1] and "validation picks" in traces[0]
     assert (tiny_runs["dirs"]["first"] / "samples.txt").read_text(encoding="utf-8") == (
         tiny_runs["dirs"]["other_test_part"] / "samples.txt"
     ).read_text(encoding="utf-8")
@@ -188,6 +270,18 @@ def test_saved_model_reloads_and_predicts_the_reported_score(tiny_runs):
     bits = float(-np.mean(np.log2(true_char_probabilities.astype(np.float64))))
     assert bits == pytest.approx(metrics["model_bits_per_char"], abs=1e-4)
 
+    # The pick's test score: the reloaded network mixed, at the weight written, with the best n-gram.
+    order = {"unigram": 1, "bigram": 2, "trigram": 3, "fourgram": 4}[metrics["best_ngram"]]
+    mapping = text_utils.char_to_index(vocab)
+    train_ids, val_ids = (text_utils.encode(part, mapping) for part in (train_text, val_text))
+    encoded = np.concatenate([train_ids, val_ids, test_ids])
+    p_ngram = mixture.ngram_target_probabilities(
+        train_ids, y_test.ravel(), order, metrics["baselines"][metrics["best_ngram"]]["k"], len(vocab),
+        context=encoded[: len(train_ids) + len(val_ids) + 1])
+    p_rnn = mixture.target_probabilities(probabilities, y_test)
+    mixed = mixture.mixture_bits(p_rnn, p_ngram, metrics["mixture"]["weight"])
+    assert mixed == pytest.approx(metrics["pick_bits_per_char"], abs=1e-4)
+
 
 # ----------------------------------------------------------------------------- bad input
 
@@ -214,6 +308,7 @@ BAD_TEXTS = [
 ]
 BAD_FLAGS = [
     (["--seq-len", "0"], ["--seq-len", "1 or more"]),
+    (["--steps", "0"], ["--steps", "1 or more"]),
     (["--learning-rate", "0"], ["--learning-rate"]),
     (["--temperature", "-1"], ["--temperature"]),
     (["--temperature", "0.5", "warm"], ["--temperature", "warm"]),

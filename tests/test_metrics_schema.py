@@ -164,11 +164,20 @@ def text_payload(scored_test=True):
         learning_rate=5e-3,
         vocabulary=list("ab\ufffd"),
         backend="tensorflow",
+        steps=600,
+        batches_per_epoch=75,
+        patience=2,
+        step_size_cut=0.3,
+        best_epoch_is_last_allowed=False,
+        mixture_payload=case_metrics.text_mixture(ngram="fourgram", weight=0.6, pick="mixture",
+                                                  val_bits_per_char=2.3,
+                                                  val_bits_per_weight={0.0: 3.0, 0.6: 2.3, 1.0: 2.4}),
     )
     if scored_test:
         for score in baselines.values():
             score["bits_per_char"] = 3.1
-        payload.update(case_metrics.text_test_scores(2.5, 64, 0))
+        payload.update(case_metrics.text_test_scores(2.5, 64, 0, pick_bits_per_char=2.4))
+        payload["mixture"]["bits_per_char"] = 2.4
         payload["generation"] = case_metrics.generation_checks(0.02, 1.5, 1e-6, 0.0, 5e-7)
     return payload
 

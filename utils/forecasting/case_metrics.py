@@ -5,7 +5,8 @@ the numbers mean; tests/test_metrics_schema.py fails when a payload and that pag
 case writes the payload with `utils.forecasting.metrics.write_metrics`.
 
   forecast_payload    Cases 17-2 (LSTM, milk) and 17-3 (GRU, temperatures)
-  text_payload        Case 17-1 (SimpleRNN on characters), then text_test_scores and generation_checks
+  text_payload        Case 17-1 (SimpleRNN on characters), with text_mixture; then text_test_scores and
+                      generation_checks
   gradients_payload   Case 17-4 (vanishing and exploding gradients, the adding problem)
   comparison_payload  Case 17-5 (SimpleRNN vs LSTM vs GRU)
   bptt_payload        Case 17-6 (backpropagation through time by hand)
@@ -78,11 +79,13 @@ def reference_entry(name, key, rmse, dm_result, verdict):
 def text_payload(*, val_bits_per_char, baselines, best_ngram, uniform_bits_per_char, train_chars, val_chars,
                  test_chars, val_scored_chars, best_epoch, epochs_run, val_bits_per_epoch, weights_sha256,
                  fit_seconds, params, seed, seq_len, stride, epochs, units, batch_size, learning_rate,
-                 vocabulary, backend):
+                 vocabulary, backend, steps, batches_per_epoch, patience, step_size_cut,
+                 best_epoch_is_last_allowed, mixture_payload):
     """Case 17-1's payload as far as validation: everything a run with --validation-only writes.
 
     `baselines` maps an n-gram key to {"k", "val_bits_per_char"} (and "bits_per_char" once the
-    test part is scored); `vocabulary` is the list of symbols, index i being symbol i.
+    test part is scored); `vocabulary` is the list of symbols, index i being symbol i; `epochs` is
+    the most epochs the budget of `steps` gradient steps allows; `mixture_payload` is `text_mixture`.
     """
     return {
         "val_bits_per_char": val_bits_per_char,
@@ -103,23 +106,46 @@ def text_payload(*, val_bits_per_char, baselines, best_ngram, uniform_bits_per_c
         "seq_len": seq_len,
         "stride": stride,
         "epochs": epochs,
+        "steps": steps,
+        "batches_per_epoch": int(batches_per_epoch),
+        "best_epoch_is_last_allowed": bool(best_epoch_is_last_allowed),
+        "patience": patience,
+        "step_size_cut": step_size_cut,
         "units": units,
         "batch_size": batch_size,
         "learning_rate": learning_rate,
+        "mixture": mixture_payload,
         "vocab_size": len(vocabulary),
         "vocabulary": "".join(vocabulary),  # index i is vocabulary[i]: needed to use model.keras later
         "backend": backend,
     }
 
 
-def text_test_scores(model_bits_per_char, test_scored_chars, test_unknown_chars):
+def text_mixture(*, ngram, weight, pick, val_bits_per_char, val_bits_per_weight):
+    """Case 17-1's "mixture" entry: w * SimpleRNN + (1 - w) * the best n-gram, w chosen on validation.
+
+    `val_bits_per_weight` maps each weight tried to its validation score (utils.language.mixture's
+    `choose_weight`); `pick` is "SimpleRNN" (w = 1), "n-gram" (w = 0) or "mixture". The case adds
+    "bits_per_char", the mixture's test score, once the test part is scored.
+    """
+    return {
+        "ngram": ngram,
+        "weight": float(weight),
+        "pick": pick,
+        "val_bits_per_char": val_bits_per_char,
+        "weights_tried": [float(w) for w in val_bits_per_weight],
+        "val_bits_per_weight": [float(bits) for bits in val_bits_per_weight.values()],
+    }
+
+
+def text_test_scores(model_bits_per_char, test_scored_chars, test_unknown_chars, pick_bits_per_char):
     """Case 17-1's test-part keys, added to `text_payload` once the test part is scored."""
-    return {"model_bits_per_char": model_bits_per_char, "test_scored_chars": int(test_scored_chars),
-            "test_unknown_chars": test_unknown_chars}
+    return {"model_bits_per_char": model_bits_per_char, "pick_bits_per_char": pick_bits_per_char,
+            "test_scored_chars": int(test_scored_chars), "test_unknown_chars": test_unknown_chars}
 
 
 def generation_checks(carried_ms, reread_ms, carried_vs_keras, within_seq_len, beyond_seq_len):
-    """Case 17-1's "generation" entry: the two checks of Step 7 and the cost of each way of generating."""
+    """Case 17-1's "generation" entry: the two checks of Step 8 and the cost of each way of generating."""
     return {
         "carried_ms_per_char": carried_ms,
         "reread_ms_per_char": reread_ms,

@@ -204,3 +204,19 @@ def make_sequences(encoded, seq_len, stride=1):
         )
     windows = np.lib.stride_tricks.sliding_window_view(encoded, seq_len + 1)[::stride]
     return np.ascontiguousarray(windows[:, :-1]), np.ascontiguousarray(windows[:, 1:])
+
+
+def symbol_lines(symbols, width=100):
+    """The symbols' Python reprs (so spaces, newlines and quotes stay visible), in lines of at most `width`.
+
+    Each line is one quoted string; concatenated, the lines' strings give `symbols` back.
+    """
+    lines, current = [], ""
+    for symbol in symbols:
+        if current and len(repr(current + symbol)) > width:
+            lines.append(repr(current))
+            current = ""
+        current += symbol
+    if current:
+        lines.append(repr(current))
+    return lines

@@ -136,3 +136,22 @@ def prepare_prompt(prompt, mapping, fallback=None):
         else:
             kept = [mapping[" "] if " " in mapping else min(mapping.values())]
     return np.array(kept, dtype=np.int32), dropped
+
+
+def prompt_from_text(text, min_chars=16, max_chars=40):
+    """A default prompt taken from the text itself: the first words of its first line of prose.
+
+    "Prose" is the first line of at least 20 characters with a lowercase letter (a title in
+    capitals is skipped); a text without one gives its own beginning. Whole words are taken
+    until the prompt holds at least `min_chars` characters (a first word longer than
+    `max_chars` is cut there), then a space. Pass the training part: every character of the
+    prompt is then in the vocabulary, and the network has read these words.
+    """
+    line = next((line for line in text.splitlines()
+                 if len(line.strip()) >= 20 and any(ch.islower() for ch in line)), text)
+    prompt = ""
+    for word in line.split():
+        prompt = f"{prompt} {word}" if prompt else word
+        if len(prompt) >= min_chars:
+            break
+    return prompt[:max_chars] + " " if prompt else text[:1]
