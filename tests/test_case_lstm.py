@@ -26,7 +26,8 @@ def tiny_runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("lstm")
     csv = write_monthly_csv(folder / "tiny.csv", n_months=72)
     before = data_fingerprint()
-    runs = [run_script(SCRIPT, "--csv", csv, "--output-dir", folder / f"run{i}", *TINY, cwd=folder) for i in (1, 2)]
+    runs = [run_script(SCRIPT, "--csv", csv, "--output-dir", folder / f"run{i}", *TINY, cwd=folder)
+            for i in (1, 2)]
     assert data_fingerprint() == before
     return folder, runs
 
@@ -38,10 +39,12 @@ def test_smoke_run_writes_every_output_and_a_full_trace(tiny_runs):
     for name in ("metrics.json", "validation.png", "forecast.png", "future.png", "gates.png", "model.keras",
                  "predictions.csv"):
         assert (out / name).is_file(), name
-    for text in ("[1] 72 values", "(samples, window, features)", "input scaler:", "Total params", "LSTM: 4·(4·(4+1)+4) = 96",
-                 "seasonal naive + last change", "forget_gate", "target candidates", "(auto", "rolling origins: 2",
+    for text in ("[1] 72 values", "(samples, window, features)", "input scaler:", "Total params",
+                 "LSTM: 4·(4·(4+1)+4) = 96", "seasonal naive + last change", "forget_gate",
+                 "target candidates", "(auto", "rolling origins: 2",
                  "origin 36: trains on 2000-01 .. 2002-12", "validated on 2004-01 .. 2004-12",
-                 "validation, mean RMSE over the origins", "test period", "before training", "[6] saved", "SARIMA",
+                 "validation, mean RMSE over the origins", "test period", "before training", "[6] saved",
+                 "SARIMA",
                  "pick: LSTM, target ", "refit", "Note: the SARIMA + LSTM correction is no candidate here"):
         assert text in run.stdout, text
     for step in range(1, 9):
@@ -77,7 +80,8 @@ def test_metrics_json_has_the_documented_keys(tiny_runs):
     assert isinstance(m["refit"], bool)
     assert m["best_baseline_on_validation"] in m["baselines"]
     reference = m["reference"]
-    assert reference["key"] in m["baselines"] and reference["rmse"] == m["baselines"][reference["key"]]["rmse"]
+    assert reference["key"] in m["baselines"]
+    assert reference["rmse"] == m["baselines"][reference["key"]]["rmse"]
     references = {key: m["validation"][key] for key in m["baselines"]}  # chosen on validation, never on test
     assert reference["key"] == min(references, key=references.get)
     assert 0 <= reference["dm_p_value"] <= 1
@@ -98,7 +102,7 @@ def test_same_seed_gives_identical_numbers(tiny_runs):
 
 
 def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
-    """Rebuild the pick's test windows with utils, as the protocol does, and predict with the reloaded model."""
+    """Rebuild the pick's test windows with utils, as the protocol does; predict with the reloaded model."""
     import keras
 
     from utils.forecasting import candidates, transforms
@@ -149,9 +153,11 @@ def test_test_values_change_no_choice_and_no_weight(tiny_runs):
     original = pd.read_csv(folder / "tiny.csv")
     n_test = read_metrics(folder / "run1")["test_points"]
     changed = original.copy()
-    changed.loc[len(changed) - n_test:, "Production"] = np.random.default_rng(7).uniform(100, 2000, n_test).round(1)
+    new_values = np.random.default_rng(7).uniform(100, 2000, n_test).round(1)
+    changed.loc[len(changed) - n_test:, "Production"] = new_values
     changed.to_csv(folder / "changed.csv", index=False)
-    run = run_script(SCRIPT, "--csv", folder / "changed.csv", "--output-dir", folder / "changed", *TINY, cwd=folder)
+    run = run_script(SCRIPT, "--csv", folder / "changed.csv", "--output-dir", folder / "changed", *TINY,
+                     cwd=folder)
     assert run.returncode == 0, run.stderr[-3000:]
     before, after = read_metrics(folder / "run1"), read_metrics(folder / "changed")
     for key in ("choices", "weights_sha256", "best_baseline_on_validation", "validation", "target", "periods",
@@ -173,13 +179,15 @@ def test_a_weekly_series_is_described_in_weeks(run_case, tmp_path):
     csv = tmp_path / "shop.csv"
     pd.DataFrame({"Week": pd.date_range("2015-01-04", periods=len(weeks), freq="W").strftime("%Y-%m-%d"),
                   "Sales": sales.round(1)}).to_csv(csv, index=False)
-    result = run_case(SCRIPT, "--csv", csv, "--date-col", "Week", "--value-col", "Sales", "--output-dir", tmp_path / "out",
+    result = run_case(SCRIPT, "--csv", csv, "--date-col", "Week", "--value-col", "Sales",
+                      "--output-dir", tmp_path / "out",
                       "--epochs", "1", "--units", "2", "--no-show", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     trace = result.stdout.lower()
     for word in ("month", "milk", "temperature", "pounds", "freq:"):
         assert word not in trace, word
-    for text in ("weekly data: a season is 52 weeks", "naive (last week)", "seasonal naive (a year ago)", "(sales)",
+    for text in ("weekly data: a season is 52 weeks", "naive (last week)", "seasonal naive (a year ago)",
+                 "(sales)",
                  "sarima skipped", "the sarima + lstm correction is no candidate here: with a season of 52"):
         assert text in trace, text
     m = read_metrics(tmp_path / "out")
@@ -190,11 +198,13 @@ def test_default_data_runs_from_any_folder(run_case, tmp_path):
     result = run_case(SCRIPT, "--epochs", "1", "--output-dir", tmp_path / "out", "--no-show", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "[1] 168 values of 'Production' from 1962-01 to 1975-12, one per month" in result.stdout
-    assert "origin 112: trains on 1962-01 .. 1971-04 (112 months), validated on 1971-05 .. 1972-04" in result.stdout
+    origin = "origin 112: trains on 1962-01 .. 1971-04 (112 months), validated on 1971-05 .. 1972-04"
+    assert origin in result.stdout
     m = read_metrics(tmp_path / "out")
     assert m["test_points"] == 32  # the course's last 32 months
     # The milk has room for both models: the plain LSTM with either target, and the SARIMA correction.
-    assert set(m["candidates"]) == {"LSTM, target seasonal", "LSTM, target seasonal-diff", "SARIMA + LSTM correction"}
+    assert set(m["candidates"]) == {"LSTM, target seasonal", "LSTM, target seasonal-diff",
+                                    "SARIMA + LSTM correction"}
     assert m["pick"] in m["candidates"] and m["validation"]["sarima"] > 0
     assert m["reference"]["key"] in m["baselines"] and m["reference"]["verdict"] in (
         "better", "worse", "no clear difference")
@@ -211,7 +221,8 @@ def bad_csv(tmp_path):
 
 @pytest.mark.parametrize(
     "case",
-    ["missing file", "missing column", "non-numeric", "too short", "window too long", "window 0", "epochs -1", "unknown flag", "output in data"],
+    ["missing file", "missing column", "non-numeric", "too short", "window too long", "window 0", "epochs -1",
+     "unknown flag", "output in data"],
 )
 def test_bad_input_ends_in_one_clear_line(run_case, tmp_path, bad_csv, case):
     before = data_fingerprint()
@@ -220,8 +231,10 @@ def test_bad_input_ends_in_one_clear_line(run_case, tmp_path, bad_csv, case):
     args, words = {
         "missing file": (["--csv", tmp_path / "nope.csv"], ["does not exist", "--csv"]),
         "missing column": (["--csv", good, "--value-col", "Milk"], ["no column 'Milk'", "'Production'"]),
-        "non-numeric": (["--csv", lambda: bad_csv("Date,Production\n2000-01,600\n2000-02,six hundred\n")], ["line 3", "not a number"]),
-        "too short": (["--csv", lambda: bad_csv("Date,Production\n" + rows + "\n")], ["12 points", "longer series"]),
+        "non-numeric": (["--csv", lambda: bad_csv("Date,Production\n2000-01,600\n2000-02,six hundred\n")],
+                        ["line 3", "not a number"]),
+        "too short": (["--csv", lambda: bad_csv("Date,Production\n" + rows + "\n")],
+                      ["12 points", "longer series"]),
         "window too long": (["--window", "120"], ["--window 120", "training samples", "use --window"]),
         "window 0": (["--window", "0"], ["--window", "1 or more"]),
         "epochs -1": (["--epochs", "-1"], ["--epochs"]),
@@ -236,7 +249,7 @@ def test_bad_input_ends_in_one_clear_line(run_case, tmp_path, bad_csv, case):
 
 
 def test_flag_defaults_are_the_rolling_choice_settings(run_case):
-    """The case's defaults are the plain LSTM's settings in utils.forecasting.rolling_choice; no --patience."""
+    """The case's defaults are the plain LSTM's settings in utils.forecasting.rolling_choice; no --patience"""
     import re
 
     from utils.forecasting.rolling_choice import default_candidates

@@ -234,7 +234,7 @@ print("  inputs, scaled:", np.round(X[0, :, 0], 3))
 print(f"  target: {targets[first]:.2f} {unit}, {first_plain.y[0]:.3f} scaled")
 if any(c.kind == "hybrid" for c in candidates):
     print(f"the {HYBRID}'s windows have 2 features per step: SARIMA's past errors and the past "
-          f"changes from {words.season_ago}, each divided by its size before the origin")
+          f"changes from {words.season_ago}, each scaled on the steps before the origin")
 
 # %% Step 4: build the LSTM
 # Keras is imported only now: loading it (and TensorFlow) takes a few seconds, and every
