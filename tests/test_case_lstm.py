@@ -149,7 +149,7 @@ def test_test_values_change_no_choice_and_no_weight(tiny_runs):
     """Honest by construction: new numbers in the test period change the test scores and nothing else."""
     from conftest import run_script
 
-    folder, _ = tiny_runs
+    folder, (first_run, _) = tiny_runs
     original = pd.read_csv(folder / "tiny.csv")
     n_test = read_metrics(folder / "run1")["test_points"]
     changed = original.copy()
@@ -169,6 +169,12 @@ def test_test_values_change_no_choice_and_no_weight(tiny_runs):
     assert before["reference"]["name"] == after["reference"]["name"]  # chosen on validation too
     assert before["sarima"]["params"] == after["sarima"]["params"]  # fitted on training + validation only
     assert before["model_rmse"] != after["model_rmse"]  # only the test scores change
+
+    def choosing(stdout):  # what the run prints from Step 2 until the test period is scored, timings aside
+        part = stdout[stdout.index("\n[2] "):stdout.index("\ntest period (")]
+        return [line for line in part.splitlines() if "fitting took" not in line]
+
+    assert choosing(run.stdout) == choosing(first_run.stdout)  # the trace of every choice is the same
 
 
 def test_a_weekly_series_is_described_in_weeks(run_case, tmp_path):
@@ -268,4 +274,5 @@ def test_flag_defaults_are_the_rolling_choice_settings(run_case):
     assert int(default("--batch-size")) == plain.batch_size
     assert float(default("--learning-rate")) == plain.learning_rate
     assert default("--target") == "auto"
-    assert "--patience" not in result.stdout and "no --patience" in " ".join(result.stdout.split())
+    assert "--patience" not in text  # no such flag (the description says why)
+    assert "no --patience" in " ".join(result.stdout.split())

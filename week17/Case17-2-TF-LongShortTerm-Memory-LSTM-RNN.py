@@ -179,20 +179,22 @@ for origin in origins:
           f"validated on {words.date(dates[block[0]])} .. "
           f"{words.date(dates[block[-1]])}")
 
-target_choice = args.target or "auto"
-plain_targets = AUTO_TARGETS if target_choice == "auto" else (target_choice,)
+plain_targets = AUTO_TARGETS if args.target == "auto" else (args.target,)
 print("target candidates for the plain LSTM: "
       + ", ".join(f"{t} (0 = {transforms.ZERO_FORECAST.get(t, 'no forecast')})" for t in plain_targets)
-      + (" (auto: the rolling origins choose)" if target_choice == "auto" else " (--target)"))
+      + (" (auto: the rolling origins choose)" if args.target == "auto" else " (--target)"))
 candidates = [
     rolling_choice.Candidate(f"LSTM, target {t}", "plain", t, args.window, args.units, args.learning_rate,
                              args.batch_size, args.epochs)
     for t in plain_targets
 ]
-# The hybrid needs SARIMA at every origin, and a season of residuals after SARIMA's start-up.
+# The hybrid needs SARIMA at every origin, then two seasons of SARIMA's errors after its start-up,
+# and 12 training windows of them before the first origin.
 sarima_reason = sarima.skip_reason(origins[0].origin, season, before="the first origin")
-if sarima_reason is None and origins[0].origin - prep.hybrid_burn_in(season) < 2 * season:
-    sarima_reason = f"{origins[0].origin} steps before the first origin are too few for SARIMA's residuals"
+residual_steps = origins[0].origin - prep.hybrid_burn_in(season)
+if sarima_reason is None and (residual_steps < 2 * season or residual_steps - args.window < 12):
+    sarima_reason = (f"{origins[0].origin} steps before the first origin are too few for SARIMA's errors "
+                     f"and 12 windows of {words.count(args.window)}")
 if sarima_reason is None:
     candidates.append(rolling_choice.Candidate(HYBRID, "hybrid", "", args.window, args.units,
                                                HYBRID_DEFAULTS.learning_rate, args.batch_size, args.epochs))
