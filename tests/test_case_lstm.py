@@ -1,5 +1,7 @@
-"""Case 17-2 (LSTM) end to end: outputs, determinism, save and reload, and bad input."""
+"""Case 17-2 (LSTM) end to end: outputs, determinism, save and reload, and bad input.
 
+Every run of this file starts in the background before the first test (`start_runs`), side by side.
+"""
 
 import numpy as np
 import pandas as pd
@@ -15,17 +17,18 @@ from conftest import (
 )
 
 SCRIPT = "Case17-2-TF-LongShortTerm-Memory-LSTM-RNN.py"
-TINY = ["--epochs", "3", "--units", "4", "--no-show"]
-
-
+# 72 months leave 36 before the first rolling origin: too few for the default 24-month window.
+TINY = ["--epochs", "3", "--units", "4", "--window", "12", "--no-show"]
 N_TEST = 12  # the course rule for 72 months: the last 20 % of the 60 windows of 12 months
-WINDOWS = (6, 12)  # besides the default, 24: checked in-process
+WINDOWS = (6, 9)  # besides run1's 12
+BAD_INPUTS = ["missing file", "missing column", "non-numeric", "too short", "window too long", "window 0",
+              "epochs -1", "unknown flag", "output in data"]
 
 
 def start_runs(tmp_path_factory):
     """Every run of this file, side by side in the background, each from another folder than the repository:
     - "run1", "run2": the same seed twice on a small synthetic monthly CSV;
-    - "changed": that CSV with other numbers in its test period;
+    - "changed": that CSV with other numbers in its test period; "w6", "w9": other windows;
     - "weekly": a student's weekly sales; "default": the shipped data;
     - "bad: <case>": each bad input of BAD_INPUTS."""
     folder = tmp_path_factory.mktemp("lstm")
@@ -42,6 +45,9 @@ def start_runs(tmp_path_factory):
     before = data_fingerprint()
     runs = {f"run{i}": start(f"run{i}", "--csv", csv, *TINY) for i in (1, 2)}
     runs["changed"] = start("changed", "--csv", folder / "changed.csv", *TINY)
+    for window in WINDOWS:
+        runs[f"w{window}"] = start(f"w{window}", "--csv", csv, *TINY, "--epochs", "1",
+                                   "--window", str(window))
     runs["weekly"] = start("weekly", "--csv", weekly, "--date-col", "Week", "--value-col", "Sales",
                            "--epochs", "1", "--units", "2", "--no-show")
     default_folder = tmp_path_factory.mktemp("lstm_default")
@@ -83,20 +89,23 @@ def test_smoke_run_writes_every_output_and_a_full_trace(tiny_runs):
     folder, (run, _) = tiny_runs
     assert run.returncode == 0, run.stderr[-3000:]
     out = folder / "run1"
-    for name in ("metrics.json", "loss.png", "forecast.png", "future.png", "gates.png", "model.keras",
+    for name in ("metrics.json", "validation.png", "forecast.png", "future.png", "gates.png", "model.keras",
                  "predictions.csv"):
         assert (out / name).is_file(), name
     for text in ("[1] 72 values", "(samples, window, features)", "input scaler:", "Total params",
-                 "LSTM: 4·(4·(4+1)+4) = 96",
-                 "seasonal naive + last change", "forget_gate", "Epoch 3/3", "target candidates", "(auto)",
-                 "validation period", "test period", "before training", "[6] saved", "SARIMA"):
+                 "LSTM: 4·(4·(4+1)+4) = 96", "seasonal naive + last change", "forget_gate",
+                 "target candidates", "(auto", "rolling origins: 2",
+                 "origin 36: trains on 2000-01 .. 2002-12", "validated on 2004-01 .. 2004-12",
+                 "validation, mean RMSE over the origins", "test period", "before training", "[6] saved",
+                 "SARIMA",
+                 "pick: LSTM, target ", "refit", "Note: the SARIMA + LSTM correction is no candidate here"):
         assert text in run.stdout, text
     for step in range(1, 9):
         assert f"\n[{step}] " in run.stdout, step  # every step prints a line
     assert "Freq:" not in run.stdout  # no pandas internals in the trace
     last_line = run.stdout.strip().splitlines()[-1]
-    assert last_line.startswith("On the test period the LSTM ")
-    assert "best simple baseline chosen on validation" in last_line
+    assert last_line.startswith("On the test period (12 months, one-step forecasts): ")
+    assert "best reference chosen on validation" in last_line and "Diebold" in last_line
     assert "Traceback" not in run.stderr
 
 
@@ -104,18 +113,39 @@ def test_metrics_json_has_the_documented_keys(tiny_runs):
     folder, _ = tiny_runs
     m = read_metrics(folder / "run1")
     assert m["test_points"] == 12  # the course rule: the last 20 % of the 60 windows of 12 months
-    assert m["periods"] == {"train": 48, "validation": 12, "test": 12}
-    assert (m["window"], m["epochs"], m["seed"], m["units"]) == (24, 3, 42, 4)
-    assert m["params"] == 96 + 5
+    assert m["periods"] == {"train": 36, "validation": 24, "test": 12}  # 2 origins of 12 months
+    assert (m["window"], m["epochs"], m["seed"], m["units"]) == (12, 3, 42, 4)
+    assert m["params"] == 96 + 5  # the pick is a plain LSTM: 72 months are too few for the SARIMA correction
     for name in ("naive", "seasonal_naive", "seasonal_naive_plus_last_change", "sarima"):
         assert set(m["baselines"][name]) == {"rmse", "mae"}
-    assert m["target"] in ("diff", "seasonal", "seasonal-diff") and m["target"] == m["choices"]["target"]
-    candidates = m["choices"]["target_candidates_validation_rmse"]
-    assert m["target"] == min(candidates, key=candidates.get)  # auto: the best zero forecast on validation
-    assert 1 <= m["choices"]["best_epoch"] <= m["choices"]["epochs_run"] <= 3
+    assert m["target"] in ("seasonal", "seasonal-diff") and m["target"] == m["choices"]["target"]
+    targets = m["choices"]["target_candidates_validation_rmse"]
+    assert set(targets) == {"seasonal", "seasonal-diff"}
+    assert m["target"] == min(targets, key=targets.get)  # auto: the best plain LSTM on the rolling origins
+    candidates = m["candidates"]
+    assert set(candidates) == {"LSTM, target seasonal", "LSTM, target seasonal-diff"}
+    assert m["pick"] == min(candidates, key=lambda name: candidates[name]["validation_rmse"])
+    assert m["pick"] == f"LSTM, target {m['target']}"
+    assert m["model_rmse"] == candidates[m["pick"]]["test_rmse"]
+    assert m["validation"]["model_rmse"] == candidates[m["pick"]]["validation_rmse"]
+    assert all(1 <= c["epochs"] <= 3 for c in candidates.values())  # a plain LSTM's epoch 0 is no choice
+    assert m["choices"]["best_epoch"] == candidates[m["pick"]]["epochs"]
+    assert isinstance(m["refit"], bool)
     assert m["best_baseline_on_validation"] in m["baselines"]
+    reference = m["reference"]
+    assert reference["key"] in m["baselines"]
+    assert reference["rmse"] == m["baselines"][reference["key"]]["rmse"]
+    references = {key: m["validation"][key] for key in m["baselines"]}  # chosen on validation, never on test
+    assert reference["key"] == min(references, key=references.get)
+    assert 0 <= reference["dm_p_value"] <= 1
+    assert reference["verdict"] == ("no clear difference" if reference["dm_p_value"] >= 0.05
+                                    else "better" if m["model_rmse"] < reference["rmse"] else "worse")
+    assert "patience" not in m
     assert 0 < m["model_mae"] <= m["model_rmse"] < 100
     assert m["fit_seconds"] > 0
+    from test_metrics_schema import schema_problems
+
+    assert schema_problems(m, "forecast_payload") == []  # every key documented in docs/METRICS.md
 
 
 def test_same_seed_gives_identical_numbers(tiny_runs):
@@ -125,102 +155,68 @@ def test_same_seed_gives_identical_numbers(tiny_runs):
 
 
 def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
-    """Rebuild the test windows with utils, exactly as the script does, and predict with the reloaded
-    model."""
+    """Rebuild the pick's test windows with utils, as the protocol does; predict with the reloaded model."""
     import keras
 
-    from utils.forecasting import scaling, timeline, transforms, windows
+    from utils.forecasting import candidates, transforms
     from utils.loading.calendar import fill_gaps
     from utils.loading.series import load_series
 
     folder, _ = tiny_runs
     m = read_metrics(folder / "run1")
     target = m["target"]
+    assert m["pick"] == f"LSTM, target {target}"  # no SARIMA correction on 72 months: the pick is plain
     model = keras.saving.load_model(folder / "run1" / "model.keras")
     values = fill_gaps(load_series(folder / "tiny.csv", "Date", "Production"))[0].to_numpy()
-    window = m["window"]
-    inputs, targets = transforms.inputs_and_targets(values, target, 12)
-    periods = timeline.three_periods(len(values), timeline.fixed_test_size(len(values), course_window=12), 12)
-    train = periods.training()
-    input_scaler = scaling.fit_scaler(inputs[train], (-1, 1))
-    target_scaler = scaling.fit_scaler(targets[train], (-1, 1))
-    scaled_inputs, scaled_targets = scaling.scale(input_scaler, inputs), scaling.scale(target_scaler, targets)
-    X, y, positions = windows.make_windows(scaled_inputs, scaled_targets, window)
-    split = windows.split_three(X, y, positions, periods)
-    scaled = model.predict(split.X_test, verbose=0)[:, 0]
-    levels = scaling.unscale(target_scaler, scaled)
-    predicted = transforms.to_levels(levels, values, split.test_positions, target, 12)
+    first_test = len(values) - m["test_points"]
+    fitted_before = first_test if m["refit"] else first_test - 12  # refitted, or the last origin's model
+    data = candidates.prepare_plain(values, fitted_before, target, 12, m["window"])
+    rows = data.rows(np.arange(first_test, len(values)))
+    predicted = data.levels(model.predict(data.X[rows], verbose=0)[:, 0], rows)
     saved = pd.read_csv(folder / "run1" / "predictions.csv", index_col=0)
-    np.testing.assert_allclose(predicted, saved["LSTM"].to_numpy(), atol=1e-3)
-    zero_forecast = {"diff": "naive", "seasonal": "seasonal naive",
-                     "seasonal-diff": "seasonal naive + last change"}[target]
+    np.testing.assert_allclose(predicted, saved[m["pick"]].to_numpy(), atol=1e-3)
+    zero_forecast = transforms.ZERO_FORECAST[target]
     column = next(c for c in saved.columns if c.startswith(zero_forecast + " (") or c == zero_forecast)
-    assert not np.allclose(saved["LSTM"], saved[column], atol=1e-3)  # the network adds something
+    assert not np.allclose(saved[m["pick"]], saved[column], atol=1e-3)  # the network adds something
 
 
-def test_the_test_period_ignores_the_window(tiny_runs):
-    """--window 6, 12 and 24: the same test months, the same baseline scores on them.
-
-    The script's own run (window 24) against its steps 2-3 and its baselines redone here, as the script
-    does them, for windows 6 and 12: only the windows change, and they must not move the test period.
-    (Done in-process: two more script runs would cost two TensorFlow start-ups for this arithmetic.)"""
-    from utils.forecasting import baselines, metrics, sarima, timeline, transforms, windows
-    from utils.loading.calendar import fill_gaps
-    from utils.loading.series import load_series
-
-    folder, _ = tiny_runs
+def test_the_test_period_ignores_the_window(lstm_runs):
+    """--window 6, 9 and 12: the same test months, the same baseline scores on them."""
+    folder, runs = lstm_runs
     reference = read_metrics(folder / "run1")
-    reference_dates = list(pd.read_csv(folder / "run1" / "predictions.csv", index_col=0).index)
-    series = fill_gaps(load_series(folder / "tiny.csv", "Date", "Production"))[0]
-    values, season, target = series.to_numpy(), 12, reference["target"]
-    n_test = timeline.fixed_test_size(len(values), course_window=12)
-    n_validation = timeline.validation_size(len(values) - n_test, season)
-    periods = timeline.three_periods(len(values), n_test, n_validation)
-    inputs, targets = transforms.inputs_and_targets(values, target, season)
-    sarima_forecasts = sarima.one_step_forecasts(values, periods.first_test, season)["forecasts"]
-
-    def as_written(score):  # metrics.json keeps 7 significant digits
-        return {name: float(f"{value:.7g}") for name, value in score.items()}
-
-    for window in WINDOWS:  # run1 used the default, 24
-        windows.check_window_fits(window, periods, *transforms.first_defined(target, season))
-        X, y, positions = windows.make_windows(inputs, targets, window)
-        test_positions = windows.split_three(X, y, positions, periods).test_positions
-        actual = values[test_positions]
-        dates = [date.strftime("%Y-%m") for date in series.index[test_positions]]
-        m = {"test_points": len(actual), "test_first_date": dates[0],
-             "periods": {"train": periods.n_train, "validation": periods.n_validation,
-                         "test": periods.n_test}}
+    for window in WINDOWS:  # run1 used 12
+        run = runs[f"w{window}"]
+        assert run.returncode == 0, run.stderr[-3000:]
+        m = read_metrics(folder / f"w{window}")
         assert (m["test_points"], m["test_first_date"], m["periods"]) == (
             reference["test_points"], reference["test_first_date"], reference["periods"])
-        forecasts = {
-            "naive": baselines.naive(values, test_positions),
-            "seasonal_naive": baselines.seasonal_naive(values, test_positions, season),
-            "seasonal_naive_plus_last_change":
-                baselines.seasonal_naive_plus_last_change(values, test_positions, season),
-            "sarima": sarima_forecasts,
-        }
-        # the LSTM's score may differ, the baselines' may not
-        scores = {name: as_written(metrics.score(actual, forecast)) for name, forecast in forecasts.items()}
-        assert scores == reference["baselines"]
-        assert dates == reference_dates
+        assert m["baselines"] == reference["baselines"]  # the LSTM's score may differ, the baselines' may not
+        dates = pd.read_csv(folder / f"w{window}" / "predictions.csv", index_col=0).index
+        assert list(dates) == list(pd.read_csv(folder / "run1" / "predictions.csv", index_col=0).index)
 
 
 def test_test_values_change_no_choice_and_no_weight(lstm_runs):
     """Honest by construction: new numbers in the test period change the test scores and nothing else."""
     folder, runs = lstm_runs
-    run = runs["changed"]
+    first_run, run = runs["run1"], runs["changed"]
+    assert read_metrics(folder / "run1")["test_points"] == N_TEST  # the months "changed" altered
     assert run.returncode == 0, run.stderr[-3000:]
     before, after = read_metrics(folder / "run1"), read_metrics(folder / "changed")
-    assert before["test_points"] == N_TEST  # the months changed are exactly the test period
-    original, changed = pd.read_csv(folder / "tiny.csv"), pd.read_csv(folder / "changed.csv")
-    assert (original.Production != changed.Production).sum() == N_TEST
-    assert (original.Production.iloc[:-N_TEST] == changed.Production.iloc[:-N_TEST]).all()
-    for key in ("choices", "weights_sha256", "best_baseline_on_validation", "validation", "target",
-                "periods"):
+    for key in ("choices", "weights_sha256", "best_baseline_on_validation", "validation", "target", "periods",
+                "pick", "refit"):
         assert before[key] == after[key], key
+    for name, candidate in before["candidates"].items():  # every choice, made on the rolling origins
+        assert (candidate["validation_rmse"], candidate["epochs"]) == (
+            after["candidates"][name]["validation_rmse"], after["candidates"][name]["epochs"])
+    assert before["reference"]["name"] == after["reference"]["name"]  # chosen on validation too
     assert before["sarima"]["params"] == after["sarima"]["params"]  # fitted on training + validation only
     assert before["model_rmse"] != after["model_rmse"]  # only the test scores change
+
+    def choosing(stdout):  # what the run prints from Step 2 until the test period is scored, timings aside
+        part = stdout[stdout.index("\n[2] "):stdout.index("\ntest period (")]
+        return [line for line in part.splitlines() if "fitting took" not in line]
+
+    assert choosing(run.stdout) == choosing(first_run.stdout)  # the trace of every choice is the same
 
 
 def test_a_weekly_series_is_described_in_weeks(lstm_runs):
@@ -232,7 +228,8 @@ def test_a_weekly_series_is_described_in_weeks(lstm_runs):
     for word in ("month", "milk", "temperature", "pounds", "freq:"):
         assert word not in trace, word
     for text in ("weekly data: a season is 52 weeks", "naive (last week)", "seasonal naive (a year ago)",
-                 "(sales)", "sarima skipped"):
+                 "(sales)",
+                 "sarima skipped", "the sarima + lstm correction is no candidate here: with a season of 52"):
         assert text in trace, text
     m = read_metrics(folder / "weekly")
     assert (m["season"], m["unit"], m["step"]) == (52, "Sales", "week")
@@ -243,12 +240,16 @@ def test_default_data_runs_from_any_folder(started, lstm_runs):
     result = runs["default"]
     assert result.returncode == 0, result.stderr[-3000:]
     assert "[1] 168 values of 'Production' from 1962-01 to 1975-12, one per month" in result.stdout
+    origin = "origin 112: trains on 1962-01 .. 1971-04 (112 months), validated on 1971-05 .. 1972-04"
+    assert origin in result.stdout
     m = read_metrics(started[__name__]["default_folder"] / "out")
     assert m["test_points"] == 32  # the course's last 32 months
-
-
-BAD_INPUTS = ["missing file", "missing column", "non-numeric", "too short", "window too long", "window 0",
-              "epochs -1", "unknown flag", "output in data"]
+    # The milk has room for both models: the plain LSTM with either target, and the SARIMA correction.
+    assert set(m["candidates"]) == {"LSTM, target seasonal", "LSTM, target seasonal-diff",
+                                    "SARIMA + LSTM correction"}
+    assert m["pick"] in m["candidates"] and m["validation"]["sarima"] > 0
+    assert m["reference"]["key"] in m["baselines"] and m["reference"]["verdict"] in (
+        "better", "worse", "no clear difference")
 
 
 def bad_input_cases(folder):
@@ -280,3 +281,27 @@ def test_bad_input_ends_in_one_clear_line(started, case):
     assert_clean_failure(result, *words)
     assert data_fingerprint() == launched["before"]
     assert not (REPO_ROOT / "data" / "mine").exists()
+
+
+def test_flag_defaults_are_the_rolling_choice_settings(run_case):
+    """The case's defaults are the plain LSTM's settings in utils.forecasting.rolling_choice; no --patience"""
+    import re
+
+    from utils.forecasting.rolling_choice import default_candidates
+
+    plain = next(c for c in default_candidates() if c.kind == "plain")
+    result = run_case(SCRIPT, "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split("options:")[-1].split())  # the flags' help, without the usage line
+
+    def default(flag):
+        return re.search(re.escape(flag) + r" \S+ .*?\(default: ([^)]+)\)", text).group(1)
+
+    assert int(default("--window")) == plain.window
+    assert int(default("--units")) == plain.units
+    assert int(default("--epochs")) == plain.max_epochs
+    assert int(default("--batch-size")) == plain.batch_size
+    assert float(default("--learning-rate")) == plain.learning_rate
+    assert default("--target") == "auto"
+    assert "--patience" not in text  # no such flag (the description says why)
+    assert "no --patience" in " ".join(result.stdout.split())

@@ -73,12 +73,25 @@ def forecast_payload(case):
             "seasonal naive + last change": "seasonal_naive_plus_last_change",
         }
         other = {"SARIMA(0,1,1)(0,1,1)": "sarima"}
-        extra = {"sarima": {"params": {"ma.L1": -0.3}, "converged": True, "note": None}}
+        extra = {
+            "sarima": {"params": {"ma.L1": -0.3}, "converged": True, "note": None},
+            "batch_size": 16,
+            "pick": "model",
+            "refit": True,
+            "candidates": {"model": {"validation_rmse": 1.0, "test_rmse": 1.0, "epochs": 5}},
+            "reference": {
+                "name": "SARIMA(0,1,1)(0,1,1)",
+                "key": "sarima",
+                "rmse": 1.0,
+                "dm_statistic": 0.5,
+                "dm_p_value": 0.6,
+                "verdict": "no clear difference",
+            },
+        }
         choices = {
             "target": "seasonal",
-            "target_candidates_validation_rmse": {"diff": 2.0},
+            "target_candidates_validation_rmse": {"seasonal": 2.0},
             "best_epoch": 5,
-            "epochs_run": 15,
         }
     else:
         keys = {
@@ -87,7 +100,7 @@ def forecast_payload(case):
             "same day last year": "seasonal_naive",
         }
         other = {"ridge (same inputs)": "ridge"}
-        extra = {"batch_size": 128}
+        extra = {"batch_size": 128, "patience": 10}
         choices = {
             "target": "raw",
             "target_candidates_validation_rmse": {},
@@ -130,7 +143,6 @@ def forecast_payload(case):
         epochs=40,
         units=16,
         learning_rate=0.01,
-        patience=10,
         backend="tensorflow",
         **extra,
     )
@@ -315,6 +327,9 @@ def test_the_forecast_payloads_keep_their_key_order():
     assert list(gru["validation"]) == ["model_rmse", "ridge", "persistence", "mean_last_7", "seasonal_naive"]
     assert list(gru["baselines"]) == ["persistence", "mean_last_7", "seasonal_naive", "ridge"]
     assert list(gru)[-4:] == ["learning_rate", "batch_size", "patience", "backend"]
+    lstm = forecast_payload("17-2")
+    assert "patience" not in lstm  # Case 17-2 chooses the epoch count on the rolling origins
+    assert list(lstm)[-5:] == ["backend", "pick", "refit", "candidates", "reference"]
 
 
 def test_the_check_catches_an_undocumented_and_a_missing_key():

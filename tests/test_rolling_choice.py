@@ -85,3 +85,14 @@ def test_the_protocol_never_reads_the_test_period():
     assert not np.allclose(
         second.forecasts, first.forecasts
     )  # one-step forecasts do read the values before each step
+
+
+def test_sarima_with_fixed_parameters_gives_the_fitted_one_step_forecasts():
+    """Case 17-2's Step 7 reruns SARIMA with the parameters fitted before the test on a longer series."""
+    values = monthly_with_level_shift()
+    fitted, params = candidates.sarima_one_step(values, FIRST_TEST, 12)
+    np.testing.assert_allclose(candidates.sarima_with_params(values, params, 12), fitted, rtol=1e-9)
+    longer = np.append(values, values[-1])  # a placeholder step: its forecast reads only the steps before it
+    np.testing.assert_allclose(
+        candidates.sarima_with_params(longer, params, 12)[: len(values)], fitted, rtol=1e-9
+    )

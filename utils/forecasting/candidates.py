@@ -119,6 +119,18 @@ def sarima_one_step(values, end, season):
     return forecasts, {name: float(value) for name, value in zip(model.param_names, fitted.params)}
 
 
+def sarima_with_params(values, params, season):
+    """SARIMA(0,1,1)(0,1,1,season)'s one-step forecast of every step of `values`, with `params` fixed
+    (as `sarima_one_step` returns them): no fit, only the Kalman filter, so it is cheap enough to rerun
+    after each appended step (a case's forecasts beyond the data)."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    model = SARIMAX(np.asarray(values, dtype="float64"), order=(0, 1, 1), seasonal_order=(0, 1, 1, season))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.asarray(model.filter(np.array(list(params.values()))).fittedvalues, dtype="float64")
+
+
 def hybrid_burn_in(season):
     """The first step whose SARIMA forecast is used: before it the filter is still starting
     (the model differences once and once by a season, so its first season + 1 forecasts have

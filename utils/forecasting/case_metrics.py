@@ -17,8 +17,8 @@ import numpy as np
 
 def forecast_payload(*, model, scores, validation_scores, baseline_keys, other_keys, best_baseline, choices,
                      weights_sha256, unit, step, season, target, periods, test_points, test_first_date,
-                     fit_seconds, params, seed, window, epochs, units, learning_rate, patience, backend,
-                     batch_size=None, sarima=None, reference=None):
+                     fit_seconds, params, seed, window, epochs, units, learning_rate, backend, patience=None,
+                     batch_size=None, sarima=None, pick=None, refit=None, candidates=None, reference=None):
     """The payload of a forecasting case (Cases 17-2 and 17-3).
 
     `scores` and `validation_scores` map a printed forecast name to `metrics.score()`; `model` is the
@@ -26,8 +26,12 @@ def forecast_payload(*, model, scores, validation_scores, baseline_keys, other_k
     to its key; `other_keys` does the same for the other references (the ridge regression, SARIMA):
     they follow the simple baselines under "baselines" and, where scored on validation, precede them
     under "validation". `sarima` is the SARIMA fit's details (Case 17-2); `batch_size` is written
-    when given (Case 17-3). `periods` is a `utils.forecasting.timeline.Periods`. `reference`, when given,
-    is `reference_entry`'s verdict against the best reference chosen on validation.
+    when given (Case 17-3). `periods` is a `utils.forecasting.timeline.Periods`. `patience` is
+    written when given (Case 17-3, which stops early). Case 17-2's rolling-origin choice adds, when
+    given, `pick` (the chosen candidate's name, also `model`), `refit`, `candidates` (name ->
+    {"validation_rmse", "test_rmse", "epochs"}) and `reference` (the agreed verdict block: name, key,
+    rmse, dm_statistic, dm_p_value, verdict; Case 17-3 too: see
+    `reference_entry`).
     """
     references = {**baseline_keys, **other_keys}
     payload = {
@@ -63,7 +67,11 @@ def forecast_payload(*, model, scores, validation_scores, baseline_keys, other_k
     }
     if batch_size is not None:
         payload["batch_size"] = batch_size
-    return payload | {"patience": patience, "backend": backend}
+    if patience is not None:
+        payload["patience"] = patience
+    payload["backend"] = backend
+    extra = {"pick": pick, "refit": refit, "candidates": candidates}
+    return payload | {key: value for key, value in extra.items() if value is not None}
 
 
 def reference_entry(name, key, rmse, dm_result, verdict):

@@ -109,6 +109,11 @@ class ProtocolResult(NamedTuple):
     trace: list  # the lines a case prints
     seconds: float  # the protocol up to the pick's test forecasts (not forecast_all's extra refits)
     candidate_forecasts: dict  # name -> test forecasts of every candidate (only with forecast_all=True)
+    # The pick's final forecaster, for a case that saves it, forecasts beyond the data or looks inside it:
+    weights: list = None  # its weights (Keras's get_weights() order)
+    initial_weights: list = None  # the same network's weights before training
+    prepared: object = None  # its candidates.Prepared (windows over the whole series, fitted before .end)
+    candidate_weights: dict = None  # name -> (initial, final) weights of every candidate (forecast_all=True)
 
 
 def run(
@@ -201,32 +206,45 @@ def run(
 
     test_steps = np.arange(first_test, len(values))
 
+    class Final(NamedTuple):
+        forecasts: np.ndarray
+        sha: str
+        data: object
+        weights: list
+        initial_weights: list
+        reason: str
+
     def final_forecast(candidate, n_epochs, do_refit):
         if do_refit:
             data, reason = prepared(candidate, first_test)
             if data is None:
-                return None, "", {}, reason
-            weights = fit(candidate, data, n_epochs)[-1]
+                return Final(None, "", None, None, None, reason)
+            snapshots = fit(candidate, data, n_epochs)
+            weights = snapshots[-1]
         else:
             data, snapshots = runs[candidate.name, origins[-1].origin]
             weights = snapshots[n_epochs]
         rows = data.rows(test_steps)
         sha = weights_fingerprint(weights) if n_epochs > 0 else ""
-        return data.levels(forecast(weights, data.X[rows]), rows), sha, data.info, None
+        levels = data.levels(forecast(weights, data.X[rows]), rows)
+        return Final(levels, sha, data, weights, snapshots[0], None)
 
-    forecasts, sha, fitted, reason = final_forecast(chosen, epochs, refit)
-    if forecasts is None:
-        raise RuntimeError(f"the pick {pick!r} cannot be refitted before the test: {reason}")
+    final = final_forecast(chosen, epochs, refit)
+    if final.forecasts is None:
+        raise RuntimeError(f"the pick {pick!r} cannot be refitted before the test: {final.reason}")
+    forecasts, sha, fitted = final.forecasts, final.sha, final.data.info
     seconds = time.perf_counter() - started  # the protocol's own cost, without the extra candidates below
-    candidate_forecasts = {}
+    candidate_forecasts, candidate_weights = {}, {}
     if forecast_all:
         for candidate in candidates:
             if candidate.name == pick:
                 candidate_forecasts[pick] = forecasts
+                candidate_weights[pick] = (final.initial_weights, final.weights)
             elif np.isfinite(scores[candidate.name].best_score):
-                candidate_forecasts[candidate.name] = final_forecast(
-                    candidate, scores[candidate.name].best, refit
-                )[0]
+                other = final_forecast(candidate, scores[candidate.name].best, refit)
+                candidate_forecasts[candidate.name] = other.forecasts
+                if other.forecasts is not None:
+                    candidate_weights[candidate.name] = (other.initial_weights, other.weights)
 
     unit_text = f" {unit}" if unit else ""
     what = (
@@ -272,4 +290,8 @@ def run(
         trace,
         seconds,
         candidate_forecasts,
+        final.weights,
+        final.initial_weights,
+        final.data,
+        candidate_weights,
     )

@@ -23,6 +23,16 @@ import numpy as np
 MAX_SEASON = 13
 
 
+def skip_reason(n_before, season, before="the test period"):
+    """Why SARIMA cannot be fitted on `n_before` steps with this season (one phrase), or None when it can."""
+    if season > MAX_SEASON:
+        return (f"with a season of {season} steps its fit takes minutes "
+                f"(it runs for seasons of up to {MAX_SEASON} steps)")
+    if n_before < 2 * season + 3:
+        return f"{n_before} steps before {before} are too few for a season of {season}"
+    return None
+
+
 def one_step_forecasts(values, first_test, season):
     """SARIMA(0,1,1)(0,1,1,season) fitted on values[:first_test]; one-step forecasts of values[first_test:].
 
@@ -37,14 +47,9 @@ def one_step_forecasts(values, first_test, season):
     except ImportError:
         return {"forecasts": None, "params": {}, "converged": False,
                 "note": "SARIMA skipped: statsmodels is not installed (pip install -r requirements.txt)"}
-    if season > MAX_SEASON:
-        return {"forecasts": None, "params": {}, "converged": False,
-                "note": f"SARIMA skipped: with a season of {season} steps its fit takes minutes "
-                        f"(it runs for seasons of up to {MAX_SEASON} steps)"}
-    if first_test < 2 * season + 3:
-        return {"forecasts": None, "params": {}, "converged": False,
-                "note": f"SARIMA skipped: {first_test} steps before the test period are too few "
-                        f"for a season of {season}"}
+    reason = skip_reason(first_test, season)
+    if reason:
+        return {"forecasts": None, "params": {}, "converged": False, "note": f"SARIMA skipped: {reason}"}
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

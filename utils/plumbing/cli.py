@@ -60,23 +60,27 @@ def add_series_flags(parser, csv, date_col, value_col, window):
                         help="time steps the network sees per sample (default: %(default)s)")
 
 
-def add_training_flags(parser, epochs, units, seed=42):
-    """--epochs, --units and --seed, with the lesson's values as defaults."""
+def add_training_flags(parser, epochs, units, seed=42, epochs_help=None):
+    """--epochs, --units and --seed, with the lesson's values as defaults (`epochs_help`: a case's own
+    words for --epochs)."""
     parser.add_argument("--epochs", type=positive_int, default=epochs,
-                        help="the most training epochs; training may stop earlier, judged on validation data "
-                             "(default: %(default)s)")
+                        help=(epochs_help or "the most training epochs; training may stop earlier, "
+                                             "judged on validation data") + " (default: %(default)s)")
     parser.add_argument("--units", type=positive_int, default=units,
                         help="units in the recurrent layer (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=seed,
                         help="random seed; the same seed gives the same numbers (default: %(default)s)")
 
 
-def add_fitting_flags(parser, learning_rate, batch_size, patience):
-    """--learning-rate, --batch-size and --patience (early stopping on the validation loss)."""
+def add_fitting_flags(parser, learning_rate, batch_size, patience, learning_rate_help=None):
+    """--learning-rate, --batch-size and --patience (early stopping on the validation loss; no flag when
+    `patience` is None, for a case that does not stop early)."""
     parser.add_argument("--learning-rate", type=positive_float, default=learning_rate,
-                        help="Adam's learning rate (default: %(default)s)")
+                        help=(learning_rate_help or "Adam's learning rate") + " (default: %(default)s)")
     parser.add_argument("--batch-size", type=positive_int, default=batch_size,
                         help="samples per gradient step (default: %(default)s)")
+    if patience is None:
+        return
     parser.add_argument("--patience", type=positive_int, default=patience,
                         help="stop after this many epochs without a better validation loss "
                              "(default: %(default)s)")

@@ -16,6 +16,7 @@ import os
 import sys
 
 import matplotlib
+import numpy as np
 
 from utils.plumbing.errors import BadInputError
 
@@ -112,6 +113,32 @@ def plot_loss(history, title="Training and validation loss"):
     ax.set_ylabel(f"loss ({history.model.loss if isinstance(history.model.loss, str) else 'loss'})")
     ax.set_title(title)
     ax.legend()
+    return fig
+
+
+def plot_validation_per_epoch(curves, chosen, unit, title, references=(), epoch0_labels=None):
+    """Each candidate's validation RMSE after 0, 1, 2, ... epochs (a dict name -> values; inf = not allowed).
+
+    `chosen` maps a name to its chosen epoch count (a dot); `references` is (label, rmse) pairs drawn as
+    horizontal lines; `epoch0_labels` maps a name to a note on its epoch-0 point (a ring), e.g. "= SARIMA".
+    """
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name, values in curves.items():
+        values = np.asarray(values, dtype="float64")
+        shown = np.where(np.isfinite(values), values, np.nan)
+        (line,) = ax.plot(np.arange(len(values)), shown, label=name)
+        if name in chosen and np.isfinite(values[chosen[name]]):
+            ax.plot(chosen[name], values[chosen[name]], "o", color=line.get_color())
+        if epoch0_labels and name in epoch0_labels and np.isfinite(values[0]):
+            ax.plot(0, values[0], "o", markerfacecolor="none", markersize=10, color=line.get_color(),
+                    label=f"epoch 0 {epoch0_labels[name]}")
+    for label, value in references:
+        ax.axhline(value, color="0.5", linestyle=":", linewidth=1)
+        ax.annotate(label, (ax.get_xlim()[1], value), ha="right", va="bottom", fontsize=8, color="0.3")
+    ax.set_xlabel("epochs trained")
+    ax.set_ylabel(f"validation RMSE ({unit}), mean over the origins")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
     return fig
 
 
