@@ -21,7 +21,10 @@ from utils.forecasting.features import day_of_year_features
 SCRIPT = "Case17-3-TF-GatedRecurrentUnitNetworks.py"
 N_DAYS = 600  # the smallest series must give a year of training before its validation period
 N_TEST = 120  # the last 20 % of the days
-DROPPED = (200, 550)  # one missing day among the training days, one among the test days
+# Missing days: one among the training days, the last training day, the last validation day, the
+# first test day and one more test day (the periods: 384 training, 96 validation, 120 test days).
+DROPPED = (200, 383, 479, 480, 550)
+FILLED_IN_TEST = sum(day >= N_DAYS - N_TEST for day in DROPPED)  # filled, so never scored
 WINDOW = 7
 TINY = ["--epochs", "3", "--units", "4", "--window", str(WINDOW), "--batch-size", "64", "--no-show"]
 OUTPUTS = ("loss.png", "forecast.png", "series.png", "gates.png", "model.keras", "metrics.json",
@@ -125,7 +128,7 @@ def test_smoke_run_writes_every_output_and_a_full_trace(tiny_runs):
 def test_metrics_json_has_the_documented_keys(tiny_runs):
     folder, _ = tiny_runs
     m = read_metrics(folder / "original")
-    assert m["test_points"] == N_TEST  # the last 20 % of the days, every one of them scored
+    assert m["test_points"] == N_TEST - FILLED_IN_TEST  # the last 20 % of the days but the filled ones
     assert m["periods"] == {"train": 384, "validation": 96, "test": N_TEST}
     assert (m["window"], m["epochs"], m["seed"], m["units"]) == (WINDOW, 3, 42, 4)
     assert m["params"] == 108 + 5  # the GRU and the Dense layer (4 weights + 1 bias)
@@ -224,12 +227,14 @@ def test_the_season_flag_wins_and_the_weekly_baseline_is_still_offered(weekly_ru
 def test_missing_days_are_filled_named_and_windows_stay_daily(tiny_runs):
     folder, runs = tiny_runs
     missing = [str((FIRST_DAY + pd.Timedelta(days=d)).date()) for d in DROPPED]
-    assert f"Note: filled 2 missing date(s) by interpolation: {', '.join(missing)}" in runs["original"].stdout
-    # The test days are the last N_TEST days, one unbroken run, the filled one included: no window skipped it.
+    note = f"Note: filled {len(DROPPED)} missing date(s) with the value before each: {', '.join(missing)}"
+    assert note in runs["original"].stdout
+    assert "left out of every target and score" in runs["original"].stdout
+    # The test days are the last N_TEST days but the filled ones: no window skipped a day, no score
+    # counts a value that was never measured.
     test_dates = pd.to_datetime(pd.read_csv(folder / "original" / "predictions.csv", index_col=0).index)
-    assert len(test_dates) == N_TEST and pd.Timestamp(missing[1]) in test_dates
-    assert test_dates[0] == FIRST_DAY + pd.Timedelta(days=N_DAYS - N_TEST)
-    assert (np.diff(test_dates.to_numpy()) == np.timedelta64(1, "D")).all()
+    period = pd.date_range(FIRST_DAY + pd.Timedelta(days=N_DAYS - N_TEST), periods=N_TEST, freq="D")
+    assert list(test_dates) == [day for day in period if str(day.date()) not in missing]
 
 
 def test_the_test_period_changes_nothing_but_the_test_scores(tiny_runs):
@@ -275,6 +280,7 @@ def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
     features = np.column_stack([scaling.scale(input_scaler, inputs), day_of_year_features(series.index)])
     X, y, positions = windows.make_windows(features, scaling.scale(target_scaler, targets), WINDOW)
     split = windows.split_three(X, y, positions, periods)
+    split = windows.without_steps(split, [d for d in DROPPED])  # the case scores no filled day
 
     def forecast(X_part, part_positions):
         scaled = model.predict(X_part, verbose=0)[:, 0]
@@ -361,7 +367,10 @@ def test_temperature_task_prepares_the_data_exactly_as_the_case(tiny_runs):
     folder, _ = tiny_runs
     m = read_metrics(folder / "original")
     task = temperature_task(window=WINDOW, target=m["target"], csv=folder / "tiny.csv")
-    assert (len(task.X_train), len(task.X_val), len(task.X_test)) == (384 - WINDOW, 96, N_TEST)
+    bounds = ((WINDOW, 384), (384, 480), (480, 600))  # the samples' targets: training, validation, test
+    filled_in = [sum(low <= day < high for day in DROPPED) for low, high in bounds]
+    assert (len(task.X_train), len(task.X_val), len(task.X_test)) == (
+        384 - WINDOW - filled_in[0], 96 - filled_in[1], N_TEST - filled_in[2])
     saved = pd.read_csv(folder / "original" / "predictions.csv", index_col=0)
     assert list(task.test_dates.strftime("%Y-%m-%d")) == list(saved.index)
     np.testing.assert_allclose(task.actual, saved["actual"], atol=1e-4)
@@ -377,13 +386,14 @@ def test_temperature_task_prepares_the_data_exactly_as_the_case(tiny_runs):
 
 def test_the_test_period_is_fixed_by_the_data_not_by_the_window():
     """The shipped data, prepared as Case 17-3 prepares it (checked against the case above), with
-    three window sizes: the same 731 test days and the same baseline scores every time."""
+    three window sizes: the same 731-day test period (730 scored: its first day, 1988-12-31, is
+    missing from the file and filled) and the same baseline scores every time."""
     from utils.forecasting import metrics
     from utils.forecasting.tasks import temperature_task
 
     tasks = [temperature_task(window=window) for window in (6, 12, 24)]
     for task in tasks:
-        assert len(task.actual) == 731 and str(task.test_dates[0].date()) == "1988-12-31"
+        assert len(task.actual) == 730 and str(task.test_dates[0].date()) == "1989-01-01"
         assert len(task.X_val) == 365
         assert metrics.rmse(task.actual, task.baselines["persistence"]) == pytest.approx(2.479, abs=1e-3)
         assert task.choices["best_baseline"] == tasks[0].choices["best_baseline"]

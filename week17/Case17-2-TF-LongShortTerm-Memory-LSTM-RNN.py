@@ -122,7 +122,7 @@ print(f"Case 17-2 (LSTM): writing to {out_dir}")
 series = load_series(args.csv, args.date_col, args.value_col)
 series, filled_dates = fill_gaps(series)  # a missing step would silently break every window
 if filled_dates:
-    print(f"Note: filled {len(filled_dates)} missing date(s) by interpolation: "
+    print(f"Note: filled {len(filled_dates)} missing date(s) with the value before each: "
           f"{', '.join(str(d.date()) for d in filled_dates[:10])}")
 values = series.to_numpy()  # float64, in real units (pounds per cow)
 unit = MILK.unit if shipped_data else args.value_col  # a student's column name is the best unit we know
@@ -327,6 +327,11 @@ forecasts = {name: f for name, f in protocol.candidate_forecasts.items() if f is
 forecasts |= simple_baselines(test_steps)
 if sarima_result["forecasts"] is not None:
     forecasts[SARIMA] = sarima_result["forecasts"]
+measured = ~dates[test_steps].isin(filled_dates)  # a filled date is no measurement: it is not scored
+if not measured.all():
+    print(f"Note: {int((~measured).sum())} filled date(s) in the test period are left out of its scores")
+    test_steps, actual = test_steps[measured], actual[measured]
+    forecasts = {name: forecast[measured] for name, forecast in forecasts.items()}
 scores = scoring.score_forecasts(actual, forecasts)
 test_dates = [words.date(d) for d in dates[test_steps]]
 print(f"test period ({words.count(len(actual))} from {test_dates[0]}), scored once:")

@@ -119,7 +119,7 @@ if step_kind(series.index) not in ("daily", "business-daily"):
     )
 series, filled_dates = fill_gaps(series)
 if filled_dates:
-    print(f"Note: filled {len(filled_dates)} missing date(s) by interpolation: "
+    print(f"Note: filled {len(filled_dates)} missing date(s) with the value before each: "
           f"{', '.join(str(d.date()) for d in filled_dates[:10])}")
 values = series.to_numpy()  # float64, in real units (°C for the shipped data)
 dates = series.index
@@ -292,6 +292,9 @@ print(f"inputs per {words.step}: {inputs.shape[1]} features ({', '.join(FEATURES
 windows.check_window_fits(args.window, periods, first_input, first_target, steps=words.steps)
 X, y, positions = windows.make_windows(inputs, targets, args.window)
 split = windows.split_three(X, y, positions, periods)
+if filled_dates:  # a filled day is no measurement: no sample predicts it, so no score counts it
+    split = windows.without_steps(split, np.flatnonzero(dates.isin(filled_dates)))
+    print(f"Note: the {len(filled_dates)} filled date(s) are left out of every target and score")
 X_train, y_train, X_val, y_val, X_test = split.X_train, split.y_train, split.X_val, split.y_val, split.X_test
 
 print(f"\n[3] {window_shapes.describe_windows(X, y, split)}")

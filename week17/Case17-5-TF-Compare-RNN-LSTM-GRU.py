@@ -54,7 +54,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from utils.forecasting import case_metrics, metrics
+from utils.forecasting import case_metrics, diebold_mariano, metrics
 from utils.forecasting.tasks import milk_task, temperature_task
 from utils.plumbing import cli, paths
 from utils.plumbing.errors import exit_cleanly_on_bad_input
@@ -267,20 +267,18 @@ if fewest_timed < 5:
         "benchmarks/speed_regimes.py.", width=TRACE_WIDTH))
 
 # %% Step 5: each network against its task's reference, on the test period
-# One place decides "better" or "worse": this function. It takes one-step test errors (actual -
-# forecast) so that a test of equal accuracy on the same errors (Diebold-Mariano) can replace the
-# plain RMSE comparison here without touching anything else.
+# "Better" or "worse" only when a Diebold-Mariano test on the one-step test errors can tell the two
+# forecasts apart (p < 0.05), as Cases 17-2 and 17-3 decide it; otherwise "no clear difference".
 
 
 def verdict_against_reference(model_name, model_errors, reference_name, reference_errors, unit):
-    """("better" or "worse", one sentence): the model against the reference on the same test steps."""
-    model_rmse = float(np.sqrt(np.mean(np.square(model_errors))))
-    reference_rmse = float(np.sqrt(np.mean(np.square(reference_errors))))
-    sentence = metrics.verdict(model_name, model_rmse, reference_name, reference_rmse, unit)
-    # here the reference can be the ridge, chosen among all the baselines, not only the simple ones
-    sentence = sentence.replace("the best simple baseline chosen on validation",
-                                "the best reference chosen on validation")
-    return ("better" if model_rmse < reference_rmse else "worse"), sentence
+    """("better", "worse" or "no clear difference", one sentence): the model against the reference."""
+    sentence, result = diebold_mariano.verdict(model_name, model_errors, reference_name, reference_errors,
+                                               unit)
+    if result.p_value >= diebold_mariano.ALPHA:
+        return "no clear difference", sentence
+    model_better = np.mean(np.square(model_errors)) < np.mean(np.square(reference_errors))
+    return ("better" if model_better else "worse"), sentence
 
 
 print("\n[5] Each network against its task's reference (chosen on validation), on the test period:")
@@ -303,7 +301,7 @@ for task in prepared_tasks:
         else:
             found = outcomes[task.name, cell_name]
             counts = ", ".join(f"{word} with {found.count(word)} of {len(seeds)} seeds"
-                               for word in ("better", "worse") if word in found)
+                               for word in ("better", "worse", "no clear difference") if word in found)
             cell_runs = runs[(runs.task == task.name) & (runs.cell == cell_name)]
             rmses = " / ".join(f"{r:.3f}" for r in cell_runs.rmse)
             print(f"    {cell_name}: {counts} (test RMSE {rmses})")
@@ -313,9 +311,12 @@ for task in prepared_tasks:
         closing = f"every network loses to {reference}{every_seed}."
     elif all(found == {"better"} for found in cells.values()):
         closing = f"every network beats {reference}{every_seed}."
+    elif all(found == {"no clear difference"} for found in cells.values()):
+        closing = f"no network can be told apart from {reference}{every_seed} (Diebold–Mariano, 5 %)."
     else:
-        said = {frozenset({"better"}): "beats it", frozenset({"worse"}): "loses to it"}
-        closing = "; ".join(f"{cell_name} {said.get(frozenset(found), 'beats it with some seeds only')}"
+        said = {frozenset({"better"}): "beats it", frozenset({"worse"}): "loses to it",
+                frozenset({"no clear difference"}): "cannot be told apart from it"}
+        closing = "; ".join(f"{cell_name} {said.get(frozenset(found), 'differs from seed to seed')}"
                             for cell_name, found in cells.items()) + "."
     print(textwrap.fill(f"  => {task.name}: {closing}", width=TRACE_WIDTH, subsequent_indent="     "))
 

@@ -64,7 +64,7 @@ def milk_task(window=MILK.window, target=MILK.target, season=12, feature_range=M
     the validation period; `baselines` holds the test forecasts of every simple baseline.
     `csv` (default: the shipped data) lets a test or a benchmark use another monthly series.
     """
-    series, _ = fill_gaps(load_series(csv or data_file(MILK.csv), date_col, value_col))
+    series, filled = fill_gaps(load_series(csv or data_file(MILK.csv), date_col, value_col))
     values = series.to_numpy()
     n_test = timeline.fixed_test_size(len(values), course_window=12)
     n_validation = timeline.validation_size(len(values) - n_test, season)
@@ -76,6 +76,7 @@ def milk_task(window=MILK.window, target=MILK.target, season=12, feature_range=M
     scaled_inputs, scaled_targets = scaling.scale(input_scaler, inputs), scaling.scale(target_scaler, targets)
     X, y, positions = windows.make_windows(scaled_inputs, scaled_targets, window)
     split = windows.split_three(X, y, positions, periods)
+    split = windows.without_steps(split, np.flatnonzero(series.index.isin(filled)))  # as the cases: no score
 
     def levels(scaled_predictions, period_positions):
         predicted_targets = scaling.unscale(target_scaler, scaled_predictions)
@@ -125,7 +126,7 @@ def temperature_task(window=TEMPERATURE.window, target=TEMPERATURE.target, csv=N
     from utils.forecasting.ridge import ridge_on_validation
     from utils.loading.step_words import describe_steps
 
-    series, _ = fill_gaps(load_series(csv or data_file(TEMPERATURE.csv), date_col, value_col))
+    series, filled = fill_gaps(load_series(csv or data_file(TEMPERATURE.csv), date_col, value_col))
     values = series.to_numpy()
     season = describe_steps(series.index).season
     n_test = timeline.fixed_test_size(len(values))
@@ -137,6 +138,7 @@ def temperature_task(window=TEMPERATURE.window, target=TEMPERATURE.target, csv=N
     features = np.column_stack([scaling.scale(input_scaler, inputs), day_of_year_features(series.index)])
     X, y, positions = windows.make_windows(features, scaling.scale(target_scaler, targets), window)
     split = windows.split_three(X, y, positions, periods)
+    split = windows.without_steps(split, np.flatnonzero(series.index.isin(filled)))  # as the cases: no score
 
     def levels(scaled_predictions, period_positions):
         predicted_targets = scaling.unscale(target_scaler, scaled_predictions)

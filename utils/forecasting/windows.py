@@ -53,6 +53,20 @@ class Split(NamedTuple):
     test_positions: np.ndarray
 
 
+def without_steps(split, steps):
+    """`split` without the samples that predict one of `steps` (e.g. filled dates: no measurement there).
+
+    A filled value is made up, so no training target, no validation score and no test score uses
+    it; the windows that merely contain it as an input stay (it was filled from the past only).
+    """
+    keep = [~np.isin(positions, list(steps)) for positions in
+            (split.train_positions, split.val_positions, split.test_positions)]
+    train, val, test = keep
+    return Split(split.X_train[train], split.y_train[train], split.X_val[val], split.y_val[val],
+                 split.X_test[test], split.y_test[test], split.train_positions[train],
+                 split.val_positions[val], split.test_positions[test])
+
+
 def split_three(X, y, positions, periods):
     """Split windows (from `make_windows`) into training, validation and test, in time order. No shuffling."""
     train = positions < periods.first_validation
