@@ -481,7 +481,7 @@ if largest_gate < 0.1:  # on the gates' 0..1 scale, a tenth is a visible change 
                "Case 17-4 trains the gated cells on a task that needs a long memory.")
 else:
     caption = (f"Training moved the gates by up to {largest_gate:.3f} on average (on a 0..1 scale): "
-               "compare the two columns of gates.png to see which units learnt to keep or to write.")
+               "the after - before panels of gates.png show which units learnt to keep or to write.")
 print(caption)
 cell_views.save_gates_before_after("LSTM", trace, trace_before, window_dates, words,
                                    out_dir / "gates.png", show)

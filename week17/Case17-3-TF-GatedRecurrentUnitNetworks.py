@@ -358,6 +358,8 @@ ridge = ridge_on_validation(X_train, y_train, X_val, y_val)
 print(f"ridge regression: alpha {ridge.alpha:g}, "
       f"the lowest validation error of {len(ridge.validation_mse)} tried "
       f"({min(ridge.validation_mse):g} .. {max(ridge.validation_mse):g})")
+if ridge.edge_warning():
+    print(ridge.edge_warning())
 
 
 def to_real_units(scaled_predictions, period_positions):
@@ -539,7 +541,7 @@ else:
     meaning = ("keep their state (near 1) or take the candidate (near 0)" if moved == "update_gate"
                else "let the old state into the candidate (near 1) or ignore it (near 0)")
     print(f"Training moved the {moved} most ({changes[moved]:.3f} on average per unit and {words.step}): "
-          f"compare the two columns of gates.png to see which units learnt to {meaning}.")
+          f"the after - before panels of gates.png show which units learnt to {meaning}.")
 cell_views.save_gates_before_after("GRU", trace, trace_before, window_dates, words,
                                      out_dir / "gates.png", show)
 
