@@ -476,7 +476,8 @@ if largest_gate < 0.1:  # on the gates' 0..1 scale, a tenth is a visible change 
                f"on a 0..1 scale; the candidate moved by {changes['candidate']:.3f}): "
                f"the forget gate averages {trace['forget_gate'].mean():.2f}, close to where it started "
                f"({trace_before['forget_gate'].mean():.2f}; Keras starts the forget bias at 1, "
-               f"and sigmoid(1) = 0.73). A few epochs on {len(train_rows)} to {len(X)} windows "
+               f"and sigmoid(1) = 0.73). A few epochs on at most "
+               f"{int((first_plain.positions < periods.first_test).sum())} windows "
                "whose target is a difference "
                "(or SARIMA's error) leave little for the gates to learn; "
                "Case 17-4 trains the gated cells on a task that needs a long memory.")
