@@ -12,6 +12,7 @@ TensorFlow on one core. So the runs go on side by side in the background while p
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -216,6 +217,22 @@ def assert_identical_runs(first_folder, second_folder):
     first.pop("fit_seconds"), second.pop("fit_seconds")
     assert first == second
     assert (first_folder / "predictions.csv").read_text() == (second_folder / "predictions.csv").read_text()
+
+
+TRACE_WIDTH = 120  # a trace line a student can read beside a debugger's Variables pane
+KERAS_LINE = re.compile(r"^(Epoch \d+/\d+|\d+/\d+ .*step)|[━─┃│┏┓┗┛┡┩└┘├┤┌┐]")  # Keras's own output
+
+
+def trace_problems(stdout, last_step=None):
+    """What keeps a case's printed trace from reading as a lesson: a line of ours over TRACE_WIDTH
+    characters, or numbered steps [1], [2], ... that skip or repeat a number (up to `last_step`)."""
+    problems = [f"{len(line)} characters: {line[:60]}..." for line in stdout.splitlines()
+                if len(line) > TRACE_WIDTH and not KERAS_LINE.search(line)]
+    steps = [int(n) for n in re.findall(r"^\[(\d+)\] ", stdout, flags=re.MULTILINE)]
+    expected = list(range(1, (last_step or max(steps, default=0)) + 1))
+    if steps != expected:
+        problems.append(f"steps {steps}, expected {expected}")
+    return problems
 
 
 def assert_clean_failure(result, *words):

@@ -312,12 +312,14 @@ def test_every_key_is_documented_and_every_documented_key_is_written(case):
 
 
 def test_the_forecast_payloads_keep_their_key_order():
-    """Cases 17-2 and 17-3 wrote these keys in this order before the payload moved into one builder."""
-    assert list(forecast_payload("17-2"))[:8] == [
+    """Cases 17-2 and 17-3 wrote these keys in this order before the payload moved into one builder;
+    the verdict's "reference" block follows the baseline to beat, which it extends."""
+    assert list(forecast_payload("17-2"))[:9] == [
         "model_rmse",
         "model_mae",
         "baselines",
         "best_baseline_on_validation",
+        "reference",
         "validation",
         "choices",
         "sarima",
@@ -329,7 +331,7 @@ def test_the_forecast_payloads_keep_their_key_order():
     assert list(gru)[-4:] == ["learning_rate", "batch_size", "patience", "backend"]
     lstm = forecast_payload("17-2")
     assert "patience" not in lstm  # Case 17-2 chooses the epoch count on the rolling origins
-    assert list(lstm)[-5:] == ["backend", "pick", "refit", "candidates", "reference"]
+    assert list(lstm)[-4:] == ["backend", "pick", "refit", "candidates"]
 
 
 def test_the_check_catches_an_undocumented_and_a_missing_key():
