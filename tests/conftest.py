@@ -235,6 +235,17 @@ def trace_problems(stdout, last_step=None):
     return problems
 
 
+def last_paragraph(stdout):
+    """The run's closing verdict: its last paragraph, wrapped lines joined with single spaces."""
+    return " ".join(stdout.strip().rsplit("\n\n", 1)[-1].split())
+
+
+def flat(stdout):
+    """A trace with every run of whitespace as one space, so a check does not depend on where a long
+    line was wrapped."""
+    return " ".join(stdout.split())
+
+
 def assert_clean_failure(result, *words):
     """Bad input: exit code 2, one line on stderr naming the problem, no traceback."""
     assert result.returncode == 2, (result.returncode, result.stdout[-2000:], result.stderr[-2000:])

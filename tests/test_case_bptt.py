@@ -1,7 +1,7 @@
 """Case 17-6 end to end on a short sequence: every hand-made number equals the tape's, and the lesson's
 claims hold."""
 
-from conftest import assert_clean_failure, read_metrics, start_script
+from conftest import assert_clean_failure, read_metrics, start_script, trace_problems
 
 SCRIPT = "Case17-6-TF-Backpropagation-Through-Time.py"
 
@@ -21,6 +21,7 @@ def test_case_runs_and_matches_the_tape(started):
     assert result.returncode == 0, result.stderr[-3000:]
     for step in range(1, 7):
         assert f"[{step}]" in result.stdout
+    assert trace_problems(result.stdout, last_step=6) == []
     assert (tmp_path / "jacobian_norms.png").stat().st_size > 10_000
     m = read_metrics(tmp_path)
     # Step 2: the backward pass by hand equals the tape.

@@ -14,7 +14,7 @@ to be MSEs next to the predict-the-mean baseline.
 
 import math
 
-from conftest import assert_clean_failure, read_metrics, start_script
+from conftest import assert_clean_failure, read_metrics, start_script, trace_problems
 
 SCRIPT = "Case17-4-TF-Vanishing-Exploding-Gradients.py"
 CELLS = ("SimpleRNN", "LSTM", "GRU")  # as Keras initialises them
@@ -83,6 +83,7 @@ def test_quick_run_end_to_end(quick_runs):
     folder, run = quick_runs("Case17-4")
     assert run.returncode == 0, run.stderr[-3000:]
     check_outputs_and_trace(folder, run)
+    assert trace_problems(run.stdout, last_step=7) == []  # steps 1..7 each print a line of at most 120
     m = read_metrics(folder)
     check_metrics(m)
     check_exploding(m["exploding"])

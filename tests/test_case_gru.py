@@ -9,8 +9,11 @@ import pytest
 from conftest import (
     assert_clean_failure,
     data_fingerprint,
+    flat,
+    last_paragraph,
     read_metrics,
     start_script,
+    trace_problems,
     write_daily_csv,
     write_monthly_csv,
 )
@@ -109,14 +112,15 @@ def test_smoke_run_writes_every_output_and_a_full_trace(tiny_runs):
                  "ridge (same inputs)",
                  "ridge regression: alpha", "the best simple baseline on validation:", "scored once",
                  "update_gate (GRU)", "reset_gate (GRU)", "before training"):
-        assert text in run.stdout, text
+        assert flat(text) in flat(run.stdout), text
+    assert trace_problems(run.stdout, last_step=8) == []
     for step in range(1, 9):
         assert f"\n[{step}] " in run.stdout, step  # every step prints a line
     assert "Freq:" not in run.stdout  # no pandas index details in the trace
     # a student's series is not called a temperature, and its unit is its column's name
     assert "temperature" not in run.stdout.lower() and "°C" not in run.stdout
     assert "Temp)" in run.stdout
-    last_line = run.stdout.strip().splitlines()[-1]
+    last_line = last_paragraph(run.stdout)
     assert last_line.startswith("On the test period the GRU ")
     assert "best simple baseline chosen on validation" in last_line
     assert "ridge regression" in last_line and "%" in last_line
@@ -170,7 +174,7 @@ def test_the_verdict_is_against_the_best_reference_chosen_on_validation(tiny_run
     expected = ("no clear difference" if ref["dm_p_value"] >= 0.05
                 else "better" if m["model_rmse"] < ref["rmse"] else "worse")
     assert ref["verdict"] == expected
-    last_line = runs["original"].stdout.strip().splitlines()[-1]
+    last_line = last_paragraph(runs["original"].stdout)
     opening = {"better": "is more accurate than", "worse": "is less accurate than",
                "no clear difference": "shows no clear difference from"}[expected]
     assert last_line.startswith(f"On the test period the GRU {opening} the best reference chosen on valid")

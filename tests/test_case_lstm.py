@@ -11,8 +11,11 @@ from conftest import (
     assert_clean_failure,
     assert_identical_runs,
     data_fingerprint,
+    flat,
+    last_paragraph,
     read_metrics,
     start_script,
+    trace_problems,
     write_monthly_csv,
 )
 
@@ -99,11 +102,12 @@ def test_smoke_run_writes_every_output_and_a_full_trace(tiny_runs):
                  "validation, mean RMSE over the origins", "test period", "before training", "[6] saved",
                  "SARIMA",
                  "pick: LSTM, target ", "refit", "Note: the SARIMA + LSTM correction is no candidate here"):
-        assert text in run.stdout, text
+        assert flat(text) in flat(run.stdout), text
     for step in range(1, 9):
         assert f"\n[{step}] " in run.stdout, step  # every step prints a line
     assert "Freq:" not in run.stdout  # no pandas internals in the trace
-    last_line = run.stdout.strip().splitlines()[-1]
+    assert trace_problems(run.stdout, last_step=8) == []  # lines of at most 120 characters, steps 1..8
+    last_line = last_paragraph(run.stdout)
     assert last_line.startswith("On the test period (12 months, one-step forecasts): ")
     assert "best reference chosen on validation" in last_line and "Diebold" in last_line
     assert "Traceback" not in run.stderr
@@ -239,6 +243,7 @@ def test_default_data_runs_from_any_folder(started, lstm_runs):
     _, runs = lstm_runs
     result = runs["default"]
     assert result.returncode == 0, result.stderr[-3000:]
+    assert trace_problems(result.stdout, last_step=8) == []
     assert "[1] 168 values of 'Production' from 1962-01 to 1975-12, one per month" in result.stdout
     origin = "origin 112: trains on 1962-01 .. 1971-04 (112 months), validated on 1971-05 .. 1972-04"
     assert origin in result.stdout

@@ -76,6 +76,7 @@ from utils.plumbing.runtime import (
 )
 from utils.recurrent import cells, parameters
 from utils.showing import cell_views, plotting, series_views, tables
+from utils.showing.trace import say
 
 exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2, not a traceback
 
@@ -122,7 +123,7 @@ print(f"Case 17-2 (LSTM): writing to {out_dir}")
 series = load_series(args.csv, args.date_col, args.value_col)
 series, filled_dates = fill_gaps(series)  # a missing step would silently break every window
 if filled_dates:
-    print(f"Note: filled {len(filled_dates)} missing date(s) with the value before each: "
+    say(f"Note: filled {len(filled_dates)} missing date(s) with the value before each: "
           f"{', '.join(str(d.date()) for d in filled_dates[:10])}")
 values = series.to_numpy()  # float64, in real units (pounds per cow)
 unit = MILK.unit if shipped_data else args.value_col  # a student's column name is the best unit we know
@@ -132,7 +133,7 @@ season = words.season
 
 print(f"\n[1] {series_views.first_look(series, words, args.value_col, '10.1f')}")
 print(f"min {values.min():.1f}, max {values.max():.1f}, mean {values.mean():.1f} ({unit})")
-print(f"Note: {words.note}")
+say(f"Note: {words.note}")
 
 # %% [markdown]
 # **Step 2: three periods in time order, and several forecast origins.**
@@ -180,7 +181,7 @@ for origin in origins:
           f"{words.date(dates[block[-1]])}")
 
 plain_targets = AUTO_TARGETS if args.target == "auto" else (args.target,)
-print("target candidates for the plain LSTM: "
+say("target candidates for the plain LSTM: "
       + ", ".join(f"{t} (0 = {transforms.ZERO_FORECAST.get(t, 'no forecast')})" for t in plain_targets)
       + (" (auto: the rolling origins choose)" if args.target == "auto" else " (--target)"))
 candidates = [
@@ -201,7 +202,7 @@ if sarima_reason is None:
     print(f"and the {HYBRID} (its own learning rate {HYBRID_DEFAULTS.learning_rate}, "
           "chosen on the milk's rolling origins)")
 else:
-    print(f"Note: the {HYBRID} is no candidate here: {sarima_reason}")
+    say(f"Note: the {HYBRID} is no candidate here: {sarima_reason}")
 for plain_target in plain_targets:  # enough training windows before the first origin, for every target
     windows.check_window_fits(args.window, periods, *transforms.first_defined(plain_target, season),
                               steps=words.steps)
@@ -209,10 +210,10 @@ for plain_target in plain_targets:  # enough training windows before the first o
 # One plain candidate prepared at the first origin, to see what its scalers do.
 first_plain = prep.prepare_plain(values, origins[0].origin, plain_targets[0], season, args.window)
 low, high = first_plain.info["input_range"]
-print(f"input scaler:  {low:.2f} .. {high:.2f} {unit}  ->  -1 .. 1 "
+say(f"input scaler:  {low:.2f} .. {high:.2f} {unit}  ->  -1 .. 1 "
       f"(target {plain_targets[0]!r}, fitted on the steps before origin {origins[0].origin} only)")
 low, high = first_plain.info["target_range"]
-print(f"target scaler: {low:.2f} .. {high:.2f} {unit}  ->  -1 .. 1")
+say(f"target scaler: {low:.2f} .. {high:.2f} {unit}  ->  -1 .. 1")
 
 # %% Step 3: cut windows
 # Sample i is the `window` inputs before step t, and its label is the target at step t. The
@@ -220,7 +221,7 @@ print(f"target scaler: {low:.2f} .. {high:.2f} {unit}  ->  -1 .. 1")
 inputs, targets = transforms.inputs_and_targets(values, plain_targets[0], season)
 X = first_plain.X
 train_rows = first_plain.training_rows()
-print(f"\n[3] X {X.shape} = (samples, window, features);  y {first_plain.y.shape}  "
+say(f"\n[3] X {X.shape} = (samples, window, features);  y {first_plain.y.shape}  "
       f"(target {plain_targets[0]!r}); {len(train_rows)} samples train at origin {origins[0].origin}, "
       "never shuffled across periods")
 input_words = {
@@ -231,11 +232,11 @@ input_words = {
 }[plain_targets[0]]
 first = int(first_plain.positions[0])
 print(f"one window, the {words.count(args.window)} before {words.date(dates[first])}:")
-print(f"  inputs, {input_words}:", np.round(inputs[first - args.window:first], 1))
-print("  inputs, scaled:", np.round(X[0, :, 0], 3))
+say(f"  inputs, {input_words}:" + " " + str(np.round(inputs[first - args.window:first], 1)))
+say("  inputs, scaled:" + " " + str(np.round(X[0, :, 0], 3)))
 print(f"  target: {targets[first]:.2f} {unit}, {first_plain.y[0]:.3f} scaled")
 if any(c.kind == "hybrid" for c in candidates):
-    print(f"the {HYBRID}'s windows have 2 features per step: SARIMA's past errors and the past "
+    say(f"the {HYBRID}'s windows have 2 features per step: SARIMA's past errors and the past "
           f"changes from {words.season_ago}, each scaled on the steps before the origin")
 
 # %% Step 4: build the LSTM
@@ -250,7 +251,7 @@ print(f"\n[4] Keras {keras.__version__} on the {backend_name()} backend, seed {a
 # state into one number.
 model, lstm_layer = training.one_layer_forecaster("LSTM", args.window, 1, args.units)
 model.summary()
-print("LSTM parameters, by the formula 4 x (units x (units + features) + units): "
+say("LSTM parameters, by the formula 4 x (units x (units + features) + units): "
       "3 gates and a candidate, each with its own weights:")
 print("  " + parameters.param_formula("LSTM", args.units, 1), f"(Keras counts {lstm_layer.count_params()})")
 if any(c.kind == "hybrid" for c in candidates):
@@ -318,7 +319,7 @@ print(f"the best simple baseline on validation: {best_baseline}; the best refere
 # parameters need no early stopping), then one-step forecasts over the test period.
 sarima_result = sarima.one_step_forecasts(values, periods.first_test, season)
 if sarima_result["note"]:
-    print(f"Note: {sarima_result['note']}")
+    say(f"Note: {sarima_result['note']}")
 
 # The test period, scored once.
 test_steps = protocol.test_steps
@@ -329,7 +330,7 @@ if sarima_result["forecasts"] is not None:
     forecasts[SARIMA] = sarima_result["forecasts"]
 measured = ~dates[test_steps].isin(filled_dates)  # a filled date is no measurement: it is not scored
 if not measured.all():
-    print(f"Note: {int((~measured).sum())} filled date(s) in the test period are left out of its scores")
+    say(f"Note: {int((~measured).sum())} filled date(s) in the test period are left out of its scores")
     test_steps, actual = test_steps[measured], actual[measured]
     forecasts = {name: forecast[measured] for name, forecast in forecasts.items()}
 scores = scoring.score_forecasts(actual, forecasts)
@@ -393,7 +394,7 @@ plotting.save_figure(
                            f"Test period ({words.count(len(actual))}): actual vs forecast"),
     out_dir / "forecast.png", show,
 )
-print(f"\n[6] saved validation.png (each candidate's validation RMSE after every epoch, mean over the "
+say(f"\n[6] saved validation.png (each candidate's validation RMSE after every epoch, mean over the "
       f"origins; the chosen epochs marked) and forecast.png (the test period in {unit}, the actual "
       f"values against: {'; '.join(plotted)})")
 
@@ -460,7 +461,7 @@ trace_before = cells.run_cell(gate_layer, gate_window)
 gate_layer.set_weights(trained[:3])
 trace, keras_gap = cell_views.replay_beside_keras(gate_layer, gate_window)  # Keras's own answer, to compare
 window_dates = [words.date(d) for d in dates[gate_position - shown_candidate.window:gate_position]]
-print(f"\n[8] the LSTM cell of {shown}{' (the pick)' if shown == pick else ' (the pick is SARIMA itself)'} "
+say(f"\n[8] the LSTM cell of {shown}{' (the pick)' if shown == pick else ' (the pick is SARIMA itself)'} "
       f"on the {words.count(shown_candidate.window)} before {words.date(dates[gate_position])} "
       f"(NumPy replay; last hidden state differs from Keras by {keras_gap:.1e})")
 print(cell_views.gate_tables(trace, ("forget_gate", "input_gate", "output_gate"), window_dates, words, 12))
@@ -484,9 +485,9 @@ if largest_gate < 0.1:  # on the gates' 0..1 scale, a tenth is a visible change 
 else:
     caption = (f"Training moved the gates by up to {largest_gate:.3f} on average (on a 0..1 scale): "
                "the after - before panels of gates.png show which units learnt to keep or to write.")
-print(caption)
+say(caption)
 cell_views.save_gates_before_after("LSTM", trace, trace_before, window_dates, words,
                                    out_dir / "gates.png", show)
 
 print(f"\nDone in {time.perf_counter() - run_started:.1f} s. Outputs in {out_dir}")
-print(f"On the test period ({words.count(len(actual))}, one-step forecasts): {sentence}.")
+say(f"\nOn the test period ({words.count(len(actual))}, one-step forecasts): {sentence}.")

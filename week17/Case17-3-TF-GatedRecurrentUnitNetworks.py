@@ -77,6 +77,7 @@ from utils.plumbing.runtime import (
 )
 from utils.recurrent import cells, parameters
 from utils.showing import cell_views, plotting, series_views, tables, window_shapes
+from utils.showing.trace import say
 
 exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2, not a traceback
 
@@ -119,7 +120,7 @@ if step_kind(series.index) not in ("daily", "business-daily"):
     )
 series, filled_dates = fill_gaps(series)
 if filled_dates:
-    print(f"Note: filled {len(filled_dates)} missing date(s) with the value before each: "
+    say(f"Note: filled {len(filled_dates)} missing date(s) with the value before each: "
           f"{', '.join(str(d.date()) for d in filled_dates[:10])}")
 values = series.to_numpy()  # float64, in real units (°C for the shipped data)
 dates = series.index
@@ -279,11 +280,11 @@ value_words = {"raw": "value", "diff": f"change from the {words.step} before",
                "seasonal": f"change from {words.season_ago}"}[target]
 FEATURES = [f"{value_words} (scaled)", "day-of-year sin", "day-of-year cos"]
 low, high = TEMPERATURE.feature_range
-print(f"input scaler:  {input_scaler.data_min_[0]:.2f} .. {input_scaler.data_max_[0]:.2f} {unit}  ->  "
+say(f"input scaler:  {input_scaler.data_min_[0]:.2f} .. {input_scaler.data_max_[0]:.2f} {unit}  ->  "
       f"{low} .. {high} (fitted on the training period only)")
-print(f"target scaler: {target_scaler.data_min_[0]:.2f} .. {target_scaler.data_max_[0]:.2f} {unit}  ->  "
+say(f"target scaler: {target_scaler.data_min_[0]:.2f} .. {target_scaler.data_max_[0]:.2f} {unit}  ->  "
       f"{low} .. {high}")
-print(f"inputs per {words.step}: {inputs.shape[1]} features ({', '.join(FEATURES)}); inputs {inputs.shape}")
+say(f"inputs per {words.step}: {inputs.shape[1]} features ({', '.join(FEATURES)}); inputs {inputs.shape}")
 
 # %% Step 3: cut windows and split them by period
 # Sample i is the `window` days before day t (all three features), its label the target on
@@ -294,7 +295,7 @@ X, y, positions = windows.make_windows(inputs, targets, args.window)
 split = windows.split_three(X, y, positions, periods)
 if filled_dates:  # a filled day is no measurement: no sample predicts it, so no score counts it
     split = windows.without_steps(split, np.flatnonzero(dates.isin(filled_dates)))
-    print(f"Note: the {len(filled_dates)} filled date(s) are left out of every target and score")
+    say(f"Note: the {len(filled_dates)} filled date(s) are left out of every target and score")
 X_train, y_train, X_val, y_val, X_test = split.X_train, split.y_train, split.X_val, split.y_val, split.X_test
 
 print(f"\n[3] {window_shapes.describe_windows(X, y, split)}")
@@ -326,7 +327,7 @@ model, gru_layer = training.one_layer_forecaster("GRU", args.window, X.shape[2],
 model.summary()
 # 3 blocks (update gate z, reset gate r, candidate h), each with input weights, recurrent weights
 # and, with Keras's default reset_after=True, two bias vectors; an LSTM has 4 blocks, one bias each.
-print("GRU parameters, by the formula 3 blocks x (units x (units + features) + 2 x units):")
+say("GRU parameters, by the formula 3 blocks x (units x (units + features) + 2 x units):")
 print("  " + parameters.param_formula("GRU", args.units, X.shape[2]),
       f"(Keras counts {gru_layer.count_params()})")
 # The untrained cell's gates on the window Step 8 looks at: training changes them.
@@ -394,7 +395,7 @@ print(f"the best simple baseline on validation: {best_baseline}")
 # simple baseline to beat or the ridge regression, whichever forecast validation better (on a tie,
 # the simpler one).
 reference, other = sorted((best_baseline, RIDGE), key=lambda name: validation_scores[name]["rmse"])
-print(f"the reference to beat, chosen on validation: {reference} (validation RMSE "
+say(f"the reference to beat, chosen on validation: {reference} (validation RMSE "
       f"{validation_scores[reference]['rmse']:.3f}, against {validation_scores[other]['rmse']:.3f} "
       f"for {other})")
 
@@ -487,7 +488,7 @@ plotting.save_figure(
     ),
     out_dir / "forecast.png", show,
 )
-print(f"\n[6] saved series.png (the data and {series_panel}), "
+say(f"\n[6] saved series.png (the data and {series_panel}), "
       f"loss.png (training and validation loss per epoch, best epoch marked) and forecast.png "
       f"(the last {words.count(shown)} of the test period: GRU, ridge and {best_baseline} "
       f"against the actual values, in {unit})")
@@ -523,7 +524,7 @@ print(f"Predicted {quantity} for {words.date(next_date)}: {next_value:.1f}"
 # %% Step 8: look inside the cell, before and after training
 trace, keras_gap = cell_views.replay_beside_keras(gru_layer, gate_window)  # Keras's own answer, to compare
 window_dates = [words.date(d) for d in dates[gate_position - args.window:gate_position]]
-print(f"\n[8] the GRU cell on the {words.count(args.window)} before {words.date(dates[gate_position])} "
+say(f"\n[8] the GRU cell on the {words.count(args.window)} before {words.date(dates[gate_position])} "
       f"(NumPy replay; last hidden state differs from Keras by {keras_gap:.1e})")
 print(cell_views.gate_tables(trace, ("update_gate", "reset_gate"), window_dates, words, 14))
 # What training changed: each gate, averaged over the window and every unit, before and after.
@@ -534,16 +535,16 @@ for gate, change in changes.items():
           f"(mean change per unit and {words.step} {change:.3f})")
 moved = max(changes, key=changes.get)
 if changes[moved] < 0.05:
-    print(f"The gates barely moved in training (at most {changes[moved]:.3f} on average per unit and "
+    say(f"The gates barely moved in training (at most {changes[moved]:.3f} on average per unit and "
           f"{words.step}): they still sit near their starting values "
           "(Keras starts a GRU's biases at 0, so its gates start near sigmoid(0) = 0.5).")
 else:
     meaning = ("keep their state (near 1) or take the candidate (near 0)" if moved == "update_gate"
                else "let the old state into the candidate (near 1) or ignore it (near 0)")
-    print(f"Training moved the {moved} most ({changes[moved]:.3f} on average per unit and {words.step}): "
+    say(f"Training moved the {moved} most ({changes[moved]:.3f} on average per unit and {words.step}): "
           f"the after - before panels of gates.png show which units learnt to {meaning}.")
 cell_views.save_gates_before_after("GRU", trace, trace_before, window_dates, words,
                                      out_dir / "gates.png", show)
 
 print(f"\nDone in {time.perf_counter() - run_started:.1f} s. Outputs in {out_dir}")
-print(verdict)
+say("\n" + verdict)

@@ -177,9 +177,8 @@ for cell in ("SimpleRNN", "LSTM", "GRU"):
           f"(Keras counts {long_models[cell].layers[0].count_params()}; "
           f"+{args.units + 1} for the Dense layer)")
 print("  'gates open': the LSTM's forget gate and the GRU's update gate start at "
-      f"sigmoid({args.gate_bias:g}) = {1 / (1 + math.exp(-args.gate_bias)):.3f} "
-      "(Keras's defaults: forget-gate bias 1, update-gate bias 0); "
-      "same parameter counts")
+      f"sigmoid({args.gate_bias:g}) = {1 / (1 + math.exp(-args.gate_bias)):.3f};")
+print("    Keras's defaults: forget-gate bias 1, update-gate bias 0; same parameter counts")
 
 # %% [markdown]
 # **Step 3: vanishing gradients.** Backpropagation through time applies the chain rule once per step:
