@@ -101,6 +101,27 @@ def gru_solves_adding(timesteps):
     return check
 
 
+def rmse_at_most(limit):
+    """A check: the test RMSE of the model the case picked is at most `limit`."""
+    def check(metrics, seconds):
+        return metrics["model_rmse"] <= limit
+
+    check.__name__ = f"rmse_at_most_{limit}"
+    return check
+
+
+def not_worse_than_the_reference(metrics, seconds):
+    """The Diebold-Mariano verdict against the best reference chosen on validation is not "worse"."""
+    return metrics["reference"]["verdict"] != "worse"
+
+
+def pick_below_best_ngram_on_test(metrics, seconds):
+    """The text model validation picked (the SimpleRNN, or its mixture with the n-gram) scores fewer
+    test bits per character than the best n-gram on the same characters."""
+    best = min(b["bits_per_char"] for b in metrics["baselines"].values())
+    return metrics["pick_bits_per_char"] < best
+
+
 def whole_run(limit):
     """The target on a case's whole-run seconds."""
     return Target(f"whole run <= {limit} s", whole_run_at_most(limit))
@@ -125,6 +146,8 @@ TARGETS = {
                reads=BITS + ("best_ngram", "baselines.<best_ngram>.bits_per_char")),
         Target("carried-state generation equals re-reading from a zero state (<= 1e-5)",
                generation_matches_rereading, reads=("generation.carried_vs_keras_max_abs_diff",)),
+        Target("the pick (SimpleRNN or its mixture with the n-gram) below the best n-gram on test",
+               pick_below_best_ngram_on_test, reads=("pick_bits_per_char", "baselines.*.bits_per_char")),
         whole_run(60),
     ],
     "lstm": [
@@ -135,7 +158,11 @@ TARGETS = {
         Target("below seasonal naive + last change", rmse_below("seasonal_naive_plus_last_change"),
                reads=RMSE + ("baselines.seasonal_naive_plus_last_change.rmse",), goal=True),
         Target("below SARIMA", rmse_below("sarima"), reads=RMSE + ("baselines.sarima.rmse",), goal=True),
-        fit(10),
+        Target("the pick's test RMSE <= 6.63 (2 % over the baseline's 6.50)", rmse_at_most(6.63),
+               reads=RMSE),
+        Target("the pick's test RMSE <= 6.0 (stretch)", rmse_at_most(6.0), reads=RMSE, goal=True),
+        Target("not worse than the best reference chosen on validation (Diebold-Mariano, 5 %)",
+               not_worse_than_the_reference, reads=("reference.verdict",)),
         whole_run(20),
     ],
     "gru": [
@@ -147,6 +174,8 @@ TARGETS = {
                reads=RMSE + ("baselines.ridge.rmse",), goal=True),
         Target("RMSE <= 2.15 and below ridge", rmse_at_most_and_below(2.15, "ridge"),
                reads=RMSE + ("baselines.ridge.rmse",), goal=True),
+        Target("not worse than the best reference chosen on validation (Diebold-Mariano, 5 %)",
+               not_worse_than_the_reference, reads=("reference.verdict",)),
         fit(10),
         whole_run(20),
     ],
