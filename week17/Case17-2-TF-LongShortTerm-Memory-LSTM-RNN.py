@@ -274,7 +274,7 @@ print(f"\n[5] rolling-origin choice: {len(candidates)} candidates x {len(origins
       f"{args.epochs} epochs each (batch size {args.batch_size})")
 protocol = rolling_choice.run(values, periods.first_test, season, args.seed, candidates=candidates,
                               n_origins=N_ORIGINS, block=season, forecast_all=True, unit=unit)
-print("\n".join(protocol.trace))
+say("\n".join(protocol.trace))
 pick, chosen = protocol.pick, next(c for c in candidates if c.name == protocol.pick)
 plain_scores = {c.name: protocol.scores[c.name].best_score for c in candidates if c.kind == "plain"}
 plain_name = min(plain_scores, key=plain_scores.get)  # the course's LSTM: the best plain candidate

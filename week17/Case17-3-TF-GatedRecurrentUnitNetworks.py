@@ -145,7 +145,7 @@ if calendar_words.kind == "day":
     present = seasonality.present_cycles(cycles)
     print(f"cycles in the training period (its first {calendar_words.count(n_measured)}), "
           "from the autocorrelation after removing slower changes:")
-    print(seasonality.describe(cycles))
+    say(seasonality.describe(cycles))
 else:
     present = []
 season = calendar_words.season
@@ -170,7 +170,7 @@ else:
     reason = (f"the calendar's {calendar_words.count(season)}: no cycle found ({calendar_cycle}); "
               "its seasonal forecasts are only candidates that validation can turn down")
 words = calendar_words.with_season(season)
-print(f"Season: {reason}.")
+say(f"Season: {reason}.")
 # Every cycle found gets its own seasonal-naive forecast beside the season's (Step 5), so that a
 # weekly pattern is measured against "the same weekday last week" even when the season is a year.
 other_cycles = [lag for lag in present if lag != season]

@@ -62,6 +62,7 @@ from utils.plumbing.runtime import (
 )
 from utils.recurrent import cells, exploding, gradients, memory_tasks, parameters
 from utils.showing import gradient_plots, plotting
+from utils.showing.trace import say
 
 exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2, not a traceback
 
@@ -310,11 +311,11 @@ for cell in TRAINED:
 print(f"{'baseline: mean':<18}" + "".join(f"{baseline_mse[T]:>9.4f}" for T in lengths))
 if not any(mse < SOLVED for cell in TRAINED for mse in test_mse[cell].values()):
     where = " (--quick); the default run shows which cells can." if args.quick else "."
-    print(f"No cell reached MSE {SOLVED} at any length within {args.epochs} epoch(s): this budget is too "
-          f"short to solve the task{where}")
+    print(f"No cell reached MSE {SOLVED} at any length within {args.epochs} epoch(s):")
+    print(f"  this budget is too short to solve the task{where}")
 behind = [f"{cell} at T={T}" for cell in TRAINED for T in lengths if test_mse[cell][T] > baseline_mse[T]]
 if behind:
-    print(f"Worse than predicting the mean, so not learnt yet: {', '.join(behind)}.")
+    say(f"Worse than predicting the mean, so not learnt yet: {', '.join(behind)}.")
 
 # %% Step 5: the gradients and the gates after training
 # The long models were trained in Step 4 (the "gates open" ones only with --train-gates-open).
