@@ -41,8 +41,8 @@ class FitResult(NamedTuple):
         line = (f"fit: {self.seconds:.1f} s, {self.epochs_run} epochs; the best validation loss was at epoch "
                 f"{self.best_epoch}, whose weights are kept")
         if self.best_epoch == self.max_epochs:
-            line += (f"\nWarning: that is the last epoch allowed (--epochs {self.max_epochs}), so the search "
-                     "for the best epoch ended at its edge: more epochs might do better")
+            line += (f"\nWarning: the best epoch is the last allowed (--epochs {self.max_epochs}): "
+                     "the search ended at its edge; more might do better")
         return line
 
 
