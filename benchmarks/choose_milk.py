@@ -8,7 +8,7 @@ on the 24 validation months, averaged over seeds 42, 1 and 2. The test period is
 predicted here: X_test is not touched.
 
 Every candidate trains for at most 40 epochs (--max-epochs): that is the speed budget. The
-whole default run must take at most half as long as the course's recipe (issue 9; see
+whole default run must take at most half as long as the course's recipe (see
 benchmarks/course_recipe.py), and on a 2-core CPU that leaves the fit about 40 epochs of ~100
 short windows. Without the cap (--max-epochs 200) the winner on validation was 'diff' with a
 learning rate of 0.01 and 32 units (validation RMSE 6.89 ± 0.45), which needs 70 to 170

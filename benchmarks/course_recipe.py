@@ -1,6 +1,6 @@
 """The course's own recipes, rebuilt honestly, timed as whole processes beside Cases 17-2 and 17-3.
 
-The speed target of issue 9 is a ratio: the whole default run of Case 17-2 (and of Case 17-3)
+The speed target is a ratio: the whole default run of Case 17-2 (and of Case 17-3)
 must take at most half as long as the course's own recipe for the same task, on the same
 machine. This script measures both as a student would: each run is a fresh
 `python ...` process, so the time includes starting Python and importing TensorFlow.

@@ -1,4 +1,4 @@
-"""Probe for issue 17: the rolling-origin protocol (utils/forecasting/rolling_choice.py) on the milk and on
+"""Probe: the rolling-origin protocol (utils/forecasting/rolling_choice.py) on the milk and on
 two generated monthly series with a regime change, per seed.
 
 For each series and seed it runs the whole protocol (choice of candidate and epoch count on the mean

@@ -59,7 +59,7 @@ PLOTS = [
 EXTRAS = {
     "speed_regimes": [],
     "bench_loading": [],
-    # median of 3 whole runs for the milk, as issue 9 defines the ratio; one for the temperatures,
+    # median of 3 whole runs for the milk, as the speed target defines the ratio; one for the temperatures,
     # whose course recipe (2 x GRU(50) over 100-day windows) takes minutes a run
     "course_recipe": ["--temperature-repeats", "1"],
 }

@@ -1,4 +1,4 @@
-"""Benchmark: the forecasting cases on series a student might bring (issues 9 and 17).
+"""Benchmark: the forecasting cases on series a student might bring.
 
     python benchmarks/student_series.py [--seed 42] [--only NAME ...]
 

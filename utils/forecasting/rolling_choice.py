@@ -58,7 +58,7 @@ def default_candidates(
     hybrid_learning_rate=3e-3,
     hybrid_max_epochs=30,
 ):
-    """The three candidates of issue 17: the plain LSTM with target "seasonal" and with "seasonal-diff"
+    """The three candidates: the plain LSTM with target "seasonal" and with "seasonal-diff"
     (the milk's settings: window 24, 16 units, learning rate 0.01), and the hybrid.
 
     The hybrid's learning rate, window and units were chosen on the milk's rolling-origin validation
