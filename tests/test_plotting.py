@@ -27,10 +27,16 @@ def test_forecast_and_future_plots_keep_real_units(tmp_path):
     series = pd.Series(np.arange(24.0) + 500, index=pd.date_range("2000-01-01", periods=24, freq="MS"))
     dates = pd.date_range("2002-01-01", periods=3, freq="MS")
     fig = plotting.plot_forecast(
-        series, dates, [524.0, 525.0, 526.0], {"model": [523.0, 525.5, 527.0]}, "pounds per cow", "t"
+        series, dates, [524.0, 525.0, 526.0], {"model": [523.0, 525.5, 527.0]}, "pounds per cow", "t",
+        first_validation=series.index[12],
     )
-    assert fig.axes[0].get_ylabel() == "pounds per cow"
-    assert max(fig.axes[0].get_lines()[0].get_ydata()) == 523.0  # not scaled to 0..1
+    whole, zoom = fig.axes
+    assert whole.get_ylabel() == zoom.get_ylabel() == "pounds per cow"
+    assert max(whole.get_lines()[0].get_ydata()) == 523.0  # not scaled to 0..1
+    # the three periods shaded and named; the test period on its own, actual and forecast
+    assert [p.get_label() for p in whole.patches] == ["training", "validation", "test"]
+    assert [line.get_label() for line in zoom.get_lines()] == ["actual", "model"]
+    assert list(zoom.get_lines()[0].get_xdata()) == list(dates)
     assert saved(fig, tmp_path, "forecast.png")
     fig = plotting.plot_future(series, dates, [524.0, 525.0, 526.0], "pounds per cow", "t")
     assert len(fig.axes[0].get_lines()) == 3  # data, forecast, and the line where the data ends

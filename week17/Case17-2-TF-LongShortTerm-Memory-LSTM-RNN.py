@@ -391,7 +391,8 @@ plotted[f"{reference}, the best reference on validation (RMSE {scores[reference]
     forecasts[reference]
 plotting.save_figure(
     plotting.plot_forecast(series.iloc[: test_steps[0]], dates[test_steps], actual, plotted, unit,
-                           f"Test period ({words.count(len(actual))}): actual vs forecast"),
+                           f"Test period ({words.count(len(actual))}): actual vs forecast",
+                           first_validation=dates[periods.first_validation]),
     out_dir / "forecast.png", show,
 )
 say(f"\n[6] saved validation.png (each candidate's validation RMSE after every epoch, mean over the "

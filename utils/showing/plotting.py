@@ -142,19 +142,34 @@ def plot_validation_per_epoch(curves, chosen, unit, title, references=(), epoch0
     return fig
 
 
-def plot_forecast(history_series, test_dates, actual, predictions, unit, title):
-    """The series, the test period's actual values, and each forecast (a dict label → values).
+def plot_forecast(history_series, test_dates, actual, predictions, unit, title, first_validation=None):
+    """Two panels: the whole series with its periods shaded, and the test period alone with each
+    forecast (a dict label -> values), so a few test steps are not squeezed into a corner.
 
-    `history_series` is a pandas Series of the data before the test period (drawn in grey).
+    `history_series` is a pandas Series of the data before the test period; `first_validation`, the
+    first date of the validation period (None: training and validation are shaded as one).
     """
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    ax.plot(history_series.index, history_series.values, color="0.6", label="training data")
-    ax.plot(test_dates, actual, color="black", linewidth=2, label="actual (test)")
-    for label, values in predictions.items():
-        ax.plot(test_dates, values, linestyle="--", marker=".", label=label)
-    ax.set_ylabel(unit)
-    ax.set_title(title)
-    ax.legend()
+    fig, (whole, zoom) = plt.subplots(2, 1, figsize=(9, 7), height_ratios=(1, 1.4), layout="constrained")
+    whole.plot(history_series.index, history_series.values, color="0.35", linewidth=1)
+    whole.plot(test_dates, actual, color="black", linewidth=1)
+    end_of_training = first_validation if first_validation is not None else test_dates[0]
+    whole.axvspan(history_series.index[0], end_of_training, color="tab:blue", alpha=0.08,
+                  label="training" if first_validation is not None else "training and validation")
+    if first_validation is not None:
+        whole.axvspan(first_validation, test_dates[0], color="tab:orange", alpha=0.15, label="validation")
+    whole.axvspan(test_dates[0], test_dates[-1], color="tab:green", alpha=0.15, label="test")
+    whole.set_ylabel(unit)
+    whole.set_title("The whole series and its three periods", fontsize=10)
+    whole.legend(loc="upper left", fontsize=8)
+    zoom.plot(test_dates, actual, color="black", linewidth=2.2, label="actual")
+    styles = [("tab:red", "-", "o"), ("tab:blue", "--", "s"), ("tab:green", ":", "^"),
+              ("tab:purple", "-.", "v")]
+    for (label, values), (color, line, marker) in zip(predictions.items(), styles * 3):
+        zoom.plot(test_dates, values, color=color, linestyle=line, marker=marker, markersize=3.5,
+                  linewidth=1.3, label=label)
+    zoom.set_ylabel(unit)
+    zoom.set_title(title, fontsize=10)
+    zoom.legend(fontsize=8)
     return fig
 
 
