@@ -30,6 +30,7 @@ import numpy as np
 from utils.forecasting import candidates as prep
 from utils.forecasting import diebold_mariano, metrics, rolling_origin
 from utils.forecasting.epoch_snapshots import SnapshotTrainer, forecast, weights_fingerprint
+from utils.forecasting.settings import MILK
 
 
 class Candidate(NamedTuple):
@@ -48,10 +49,10 @@ class Candidate(NamedTuple):
 
 
 def default_candidates(
-    window=24,
-    units=16,
-    learning_rate=1e-2,
-    batch_size=16,
+    window=MILK.window,
+    units=MILK.units,
+    learning_rate=MILK.learning_rate,
+    batch_size=MILK.batch_size,
     max_epochs=30,
     hybrid_window=24,
     hybrid_units=16,
@@ -59,7 +60,8 @@ def default_candidates(
     hybrid_max_epochs=30,
 ):
     """The three candidates: the plain LSTM with target "seasonal" and with "seasonal-diff"
-    (the milk's settings: window 24, 16 units, learning rate 0.01), and the hybrid.
+    (the milk's settings, utils/forecasting/settings.py), and the hybrid. `max_epochs` is the
+    epochs each candidate trains at each origin (no early stopping: the origins choose the count).
 
     The hybrid's learning rate, window and units were chosen on the milk's rolling-origin validation
     only (the mean over origins 112 and 124, seeds 42 and 1), among (0.01, 8 units, window 12),
