@@ -13,7 +13,7 @@ How to use it in a debugger
 ---------------------------
 1. Train (or just build) a Keras layer, e.g. `lstm = model.layers[0]`.
 2. Put a breakpoint inside `lstm_step`, on the line that computes `cell_state`:
-   the four gates are computed on the lines above it, so when the debugger stops
+   the three gates and the candidate are computed above it, so when the debugger stops
    there they are all visible already.
 3. Run `trace = run_cell(lstm, x_train[0])`: at every stop the Variables pane (or pdb's
    `p forget_gate`) shows `input_gate`, `forget_gate`, `candidate` and `output_gate`
@@ -120,13 +120,13 @@ def lstm_step(
     """One LSTM step, in Keras's layout.
 
     Shapes: kernel (features, 4·units), recurrent_kernel (units, 4·units), bias (4·units,).
-    The 4·units columns hold the four gates in the order i, f, c, o:
+    The 4·units columns hold the three gates and the candidate, in the order i, f, c, o:
     input gate, forget gate, candidate (Keras calls it "c"), output gate.
 
     Returns an `LSTMStep` with input_gate, forget_gate, output_gate, candidate,
     cell_state and hidden_state.
     """
-    # Weighted sums for all four gates at once, then cut into the Keras order i, f, c, o.
+    # Weighted sums for the three gates and the candidate at once, cut in Keras's order i, f, c, o.
     weighted_sums = x_t @ kernel + h_prev @ recurrent_kernel + bias
     sum_input, sum_forget, sum_candidate, sum_output = np.split(weighted_sums, 4, axis=-1)
 
@@ -135,7 +135,7 @@ def lstm_step(
     candidate = activation(sum_candidate)  # the new content proposed at this step (-1..1)
     output_gate = recurrent_activation(sum_output)  # how much of the cell state to show (0..1)
 
-    # A breakpoint on the next line stops with all four gates above already computed.
+    # A breakpoint on the next line stops with the three gates and the candidate already computed.
     cell_state = forget_gate * c_prev + input_gate * candidate  # the long-term memory
     hidden_state = output_gate * activation(cell_state)  # the output at this step
     return LSTMStep(input_gate, forget_gate, output_gate, candidate, cell_state, hidden_state)
