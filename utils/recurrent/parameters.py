@@ -21,7 +21,7 @@ def recurrent_param_count(kind, units, features, reset_after=True):
     """Number of trainable parameters of a recurrent layer (with the default use_bias=True).
 
     SimpleRNN: units·(units+features) + units
-    LSTM:      4 · (units·(units+features) + units)      three gates and the candidate, each a SimpleRNN-sized block
+    LSTM:      4 · (units·(units+features) + units)      3 gates + the candidate, SimpleRNN-sized each
     GRU:       3 · (units·(units+features) + 2·units)    reset_after=True: two bias rows
                3 · (units·(units+features) + units)      reset_after=False
     """
