@@ -76,9 +76,16 @@ def headline(m):
     if "model_rmse" in m:
         row = {"model RMSE": m["model_rmse"], "model MAE": m.get("model_mae")}
         row.update({f"{b} RMSE": s["rmse"] for b, s in m.get("baselines", {}).items() if "rmse" in s})
+        # Case 17-2: every candidate's test score beside the pick's; the verdict's p-value
+        row.update({f"{name} RMSE": c["test_rmse"] for name, c in m.get("candidates", {}).items()
+                    if c.get("test_rmse") is not None and name != m.get("pick")})
+        if "dm_p_value" in m.get("reference", {}):
+            row["Diebold-Mariano p vs the reference"] = m["reference"]["dm_p_value"]
         return row
     if "model_bits_per_char" in m:
         row = {"model bits/char": m["model_bits_per_char"]}
+        if "pick_bits_per_char" in m:  # Case 17-1: what validation picked (the SimpleRNN or the mixture)
+            row["pick bits/char"] = m["pick_bits_per_char"]
         row.update({f"{b} bits/char": s["bits_per_char"] for b, s in m.get("baselines", {}).items()
                     if "bits_per_char" in s})
         return row
@@ -107,6 +114,8 @@ def summary_row(name, case):
         base = baselines_text(runs, "rmse")
     elif "model_bits_per_char" in m:
         model = f"**{mean_sd([r['metrics']['model_bits_per_char'] for r in runs])}** bits/char"
+        if "pick_bits_per_char" in m:
+            model += f" (pick: {mean_sd([r['metrics'].get('pick_bits_per_char') for r in runs])})"
         base = baselines_text(runs, "bits_per_char")
     else:
         model, base = "see below", ""
