@@ -19,11 +19,12 @@ beside the tasks' baselines, and judges each network against the one to beat, ch
   6. plot it.
 
 What "seconds per epoch" measures here: these tasks are small (an epoch is at most a few dozen
-small batches), and the per-epoch times do not follow the parameter counts. In the measurements
-in docs/RESULTS.md the GRU, with three weight blocks to the LSTM's four, is no faster per epoch
-than the LSTM on these tasks (slower on the temperatures, about level on the milk);
-benchmarks/speed_regimes.py finds it faster only in its large regime (2,048 sequences of 100
-steps, 256 units). Fewer parameters is no promise of a faster epoch. With few epochs per cell
+small batches), and the per-epoch times do not follow the parameter counts in one direction:
+benchmarks/speed_regimes.py (its table is in docs/RESULTS.md, claim 4) has found the GRU, with three
+weight blocks to the LSTM's four, faster per epoch on one small task and slower on the other, and
+faster where the matrix products dominate (2,048 sequences of 100 steps, 256 units). On tasks this
+small, fixed costs per step weigh as much as the arithmetic. Fewer parameters is no promise of a
+faster epoch. With few epochs per cell
 (--quick, or early stopping soon) the first epoch, which also compiles the graph, is a large share
 of the fit time, and s/epoch is the median of a few epochs only: step 4 says so when it applies.
 
