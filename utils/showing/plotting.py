@@ -169,7 +169,7 @@ def plot_forecast(history_series, test_dates, actual, predictions, unit, title, 
                   linewidth=1.3, label=label)
     zoom.set_ylabel(unit)
     zoom.set_title(title, fontsize=10)
-    zoom.legend(fontsize=8)
+    zoom.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)  # below the data
     return fig
 
 
