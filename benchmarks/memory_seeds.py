@@ -83,7 +83,8 @@ def tables(runs, seconds):
         lines.append(f"| {cell} | " + " | ".join(row) + " |")
     T = first["timesteps"]
     lines += ["", f"**At initialisation, T = {T}** (log10, each seed): the input-gradient ratio "
-              f"‖∂L/∂x_1‖/‖∂L/∂x_{T}‖, and for the gated cells the keep-gate's mean and its product over "
+              f"‖∂L/∂x_1‖/‖∂L/∂x_{T}‖, and for the gated cells the keep-gate's mean and its "
+              "product over "
               "steps 2..T (median unit, one sequence):", "",
               "| variant | log10 gradient ratio | mean keep-gate | log10 keep-gate product |",
               "| --- | --- | --- | --- |"]

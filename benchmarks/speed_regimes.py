@@ -1,4 +1,4 @@
-"""Seconds per epoch of SimpleRNN, LSTM and GRU in two regimes: the lesson's small tasks, and where the arithmetic dominates.
+"""Seconds per epoch of SimpleRNN, LSTM and GRU: the lesson's small tasks, and where the arithmetic dominates.
 
     python benchmarks/speed_regimes.py            # every regime (a few minutes on 2 cores)
     python benchmarks/speed_regimes.py --epochs 3 # fewer timed epochs
@@ -18,7 +18,7 @@ Timings on a busy machine are inflated: run it on a quiet one (`uptime`: a load 
 below the number of cores).
 
 (The first line stays one line: the benchmark takes it as this table's heading in docs/RESULTS.md.)
-"""  # noqa: E501
+"""
 
 import argparse
 import os

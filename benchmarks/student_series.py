@@ -156,8 +156,8 @@ def to_markdown(rows, seed):
         f"(goal: at most {GOAL}). 'fallback' marks a case that writes no \"reference\" block yet: the best "
         "simple baseline chosen on validation stands in for it.",
         "",
-        "| series | case | season | target | reference chosen on validation | from | its test RMSE "
-        "| pick's test RMSE | ratio | goal | Diebold–Mariano |",
+        "| series | case | season | target | reference chosen on validation | from | its RMSE on test "
+        "| pick's RMSE on test | ratio | goal | Diebold–Mariano |",
         "| --- | --- | ---: | --- | --- | --- | ---: | ---: | ---: | --- | --- |",
     ]
     for row in rows:

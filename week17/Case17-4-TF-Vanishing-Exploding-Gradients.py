@@ -214,7 +214,8 @@ fresh_norms = {variant: gradients.input_gradient_norms(model, X_long, y_long, pe
 def gradient_table(norms_by_cell, extra=None):
     """One row per cell: the gradient norm at the first and the last step, and their ratio."""
     mid = args.timesteps // 2
-    lines = [f"{'cell':<18}{'‖∂L/∂x_1‖':>12}{f'‖∂L/∂x_{mid + 1}‖':>13}{f'‖∂L/∂x_{args.timesteps}‖':>13}"
+    lines = [f"{'cell':<18}{'‖∂L/∂x_1‖':>12}{f'‖∂L/∂x_{mid + 1}‖':>13}"
+             f"{f'‖∂L/∂x_{args.timesteps}‖':>13}"
              f"{'first/last':>12}" + (f"{'(fresh)':>12}" if extra else "")]
     for cell, norms in norms_by_cell.items():
         row = (f"{cell:<18}{norms[0]:>12.2e}{norms[mid]:>13.2e}{norms[-1]:>13.2e}"

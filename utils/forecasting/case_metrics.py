@@ -75,9 +75,10 @@ def forecast_payload(*, model, scores, validation_scores, baseline_keys, other_k
 
 
 def reference_entry(name, key, rmse, dm_result, verdict):
-    """The "reference" entry: the best reference chosen on validation, its test RMSE, and the Diebold–Mariano
-    test of the network against it (`dm_result` from `utils.forecasting.diebold_mariano.dm_test`, network
-    first, one-step test errors, squared loss). `verdict`: "better", "worse" or "no clear difference"."""
+    """The "reference" entry: the RMSE on test of the best reference (the one validation chose), and
+    the Diebold–Mariano test of the network against it (`dm_result` from
+    `utils.forecasting.diebold_mariano.dm_test`, network first, one-step test errors, squared loss).
+    `verdict`: "better", "worse" or "no clear difference"."""
     if verdict not in ("better", "worse", "no clear difference"):
         raise ValueError(f"unknown verdict {verdict!r}")
     return {"name": name, "key": key, "rmse": rmse, "dm_statistic": dm_result.statistic,
