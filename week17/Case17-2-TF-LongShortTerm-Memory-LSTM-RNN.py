@@ -124,7 +124,7 @@ series = load_series(args.csv, args.date_col, args.value_col)
 series, filled_dates = fill_gaps(series)  # a missing step would silently break every window
 if filled_dates:
     say(f"Note: filled {len(filled_dates)} missing date(s) with the value before each: "
-          f"{', '.join(str(d.date()) for d in filled_dates[:10])}")
+        f"{', '.join(str(d.date()) for d in filled_dates[:10])}")
 values = series.to_numpy()  # float64, in real units (pounds per cow)
 unit = MILK.unit if shipped_data else args.value_col  # a student's column name is the best unit we know
 # The dates say what one step is (a month, a week, a day...) and how long a season is.
@@ -182,8 +182,8 @@ for origin in origins:
 
 plain_targets = AUTO_TARGETS if args.target == "auto" else (args.target,)
 say("target candidates for the plain LSTM: "
-      + ", ".join(f"{t} (0 = {transforms.ZERO_FORECAST.get(t, 'no forecast')})" for t in plain_targets)
-      + (" (auto: the rolling origins choose)" if args.target == "auto" else " (--target)"))
+    + ", ".join(f"{t} (0 = {transforms.ZERO_FORECAST.get(t, 'no forecast')})" for t in plain_targets)
+    + (" (auto: the rolling origins choose)" if args.target == "auto" else " (--target)"))
 candidates = [
     rolling_choice.Candidate(f"LSTM, target {t}", "plain", t, args.window, args.units, args.learning_rate,
                              args.batch_size, args.epochs)
@@ -211,7 +211,7 @@ for plain_target in plain_targets:  # enough training windows before the first o
 first_plain = prep.prepare_plain(values, origins[0].origin, plain_targets[0], season, args.window)
 low, high = first_plain.info["input_range"]
 say(f"input scaler:  {low:.2f} .. {high:.2f} {unit}  ->  -1 .. 1 "
-      f"(target {plain_targets[0]!r}, fitted on the steps before origin {origins[0].origin} only)")
+    f"(target {plain_targets[0]!r}, fitted on the steps before origin {origins[0].origin} only)")
 low, high = first_plain.info["target_range"]
 say(f"target scaler: {low:.2f} .. {high:.2f} {unit}  ->  -1 .. 1")
 
@@ -222,8 +222,8 @@ inputs, targets = transforms.inputs_and_targets(values, plain_targets[0], season
 X = first_plain.X
 train_rows = first_plain.training_rows()
 say(f"\n[3] X {X.shape} = (samples, window, features);  y {first_plain.y.shape}  "
-      f"(target {plain_targets[0]!r}); {len(train_rows)} samples train at origin {origins[0].origin}, "
-      "never shuffled across periods")
+    f"(target {plain_targets[0]!r}); {len(train_rows)} samples train at origin {origins[0].origin}, "
+    "never shuffled across periods")
 input_words = {
     "raw": f"the values ({unit})",
     "diff": f"changes from the {words.step} before ({unit})",
@@ -237,7 +237,7 @@ say("  inputs, scaled:" + " " + str(np.round(X[0, :, 0], 3)))
 print(f"  target: {targets[first]:.2f} {unit}, {first_plain.y[0]:.3f} scaled")
 if any(c.kind == "hybrid" for c in candidates):
     say(f"the {HYBRID}'s windows have 2 features per step: SARIMA's past errors and the past "
-          f"changes from {words.season_ago}, each scaled on the steps before the origin")
+        f"changes from {words.season_ago}, each scaled on the steps before the origin")
 
 # %% Step 4: build the LSTM
 # Keras is imported only now: loading it (and TensorFlow) takes a few seconds, and every
@@ -252,7 +252,7 @@ print(f"\n[4] Keras {keras.__version__} on the {backend_name()} backend, seed {a
 model, lstm_layer = training.one_layer_forecaster("LSTM", args.window, 1, args.units)
 model.summary()
 say("LSTM parameters, by the formula 4 x (units x (units + features) + units): "
-      "3 gates and a candidate, each with its own weights:")
+    "3 gates and a candidate, each with its own weights:")
 print("  " + parameters.param_formula("LSTM", args.units, 1), f"(Keras counts {lstm_layer.count_params()})")
 if any(c.kind == "hybrid" for c in candidates):
     print(f"  the {HYBRID}: " + parameters.param_formula("LSTM", args.units, 2)
@@ -396,8 +396,8 @@ plotting.save_figure(
     out_dir / "forecast.png", show,
 )
 say(f"\n[6] saved validation.png (each candidate's validation RMSE after every epoch, mean over the "
-      f"origins; the chosen epochs marked) and forecast.png (the test period in {unit}, the actual "
-      f"values against: {'; '.join(plotted)})")
+    f"origins; the chosen epochs marked) and forecast.png (the test period in {unit}, the actual "
+    f"values against: {'; '.join(plotted)})")
 
 # %% Step 7: forecast the 12 steps after the data ends, with the pick
 # There is no true value to compare with yet, so each forecast is appended to the series and
@@ -463,8 +463,8 @@ gate_layer.set_weights(trained[:3])
 trace, keras_gap = cell_views.replay_beside_keras(gate_layer, gate_window)  # Keras's own answer, to compare
 window_dates = [words.date(d) for d in dates[gate_position - shown_candidate.window:gate_position]]
 say(f"\n[8] the LSTM cell of {shown}{' (the pick)' if shown == pick else ' (the pick is SARIMA itself)'} "
-      f"on the {words.count(shown_candidate.window)} before {words.date(dates[gate_position])} "
-      f"(NumPy replay; last hidden state differs from Keras by {keras_gap:.1e})")
+    f"on the {words.count(shown_candidate.window)} before {words.date(dates[gate_position])} "
+    f"(NumPy replay; last hidden state differs from Keras by {keras_gap:.1e})")
 print(cell_views.gate_tables(trace, ("forget_gate", "input_gate", "output_gate"), window_dates, words, 12))
 # What training changed: each gate, averaged over the window and every unit, before and after.
 changes = {}

@@ -121,7 +121,7 @@ if step_kind(series.index) not in ("daily", "business-daily"):
 series, filled_dates = fill_gaps(series)
 if filled_dates:
     say(f"Note: filled {len(filled_dates)} missing date(s) with the value before each: "
-          f"{', '.join(str(d.date()) for d in filled_dates[:10])}")
+        f"{', '.join(str(d.date()) for d in filled_dates[:10])}")
 values = series.to_numpy()  # float64, in real units (°C for the shipped data)
 dates = series.index
 # For a student's series the column's name is the best unit we know.
@@ -281,9 +281,9 @@ value_words = {"raw": "value", "diff": f"change from the {words.step} before",
 FEATURES = [f"{value_words} (scaled)", "day-of-year sin", "day-of-year cos"]
 low, high = TEMPERATURE.feature_range
 say(f"input scaler:  {input_scaler.data_min_[0]:.2f} .. {input_scaler.data_max_[0]:.2f} {unit}  ->  "
-      f"{low} .. {high} (fitted on the training period only)")
+    f"{low} .. {high} (fitted on the training period only)")
 say(f"target scaler: {target_scaler.data_min_[0]:.2f} .. {target_scaler.data_max_[0]:.2f} {unit}  ->  "
-      f"{low} .. {high}")
+    f"{low} .. {high}")
 say(f"inputs per {words.step}: {inputs.shape[1]} features ({', '.join(FEATURES)}); inputs {inputs.shape}")
 
 # %% Step 3: cut windows and split them by period
@@ -396,8 +396,8 @@ print(f"the best simple baseline on validation: {best_baseline}")
 # the simpler one).
 reference, other = sorted((best_baseline, RIDGE), key=lambda name: validation_scores[name]["rmse"])
 say(f"the reference to beat, chosen on validation: {reference} (validation RMSE "
-      f"{validation_scores[reference]['rmse']:.3f}, against {validation_scores[other]['rmse']:.3f} "
-      f"for {other})")
+    f"{validation_scores[reference]['rmse']:.3f}, against {validation_scores[other]['rmse']:.3f} "
+    f"for {other})")
 
 # The test period, scored once.
 test_positions = split.test_positions
@@ -489,9 +489,9 @@ plotting.save_figure(
     out_dir / "forecast.png", show,
 )
 say(f"\n[6] saved series.png (the data and {series_panel}), "
-      f"loss.png (training and validation loss per epoch, best epoch marked) and forecast.png "
-      f"(the last {words.count(shown)} of the test period: GRU, ridge and {best_baseline} "
-      f"against the actual values, in {unit})")
+    f"loss.png (training and validation loss per epoch, best epoch marked) and forecast.png "
+    f"(the last {words.count(shown)} of the test period: GRU, ridge and {best_baseline} "
+    f"against the actual values, in {unit})")
 
 # %% Step 7: predict the day after the data ends (the course's "tomorrow")
 # The last window of the data is the last `window` days, all of them known: no true value
@@ -525,7 +525,7 @@ print(f"Predicted {quantity} for {words.date(next_date)}: {next_value:.1f}"
 trace, keras_gap = cell_views.replay_beside_keras(gru_layer, gate_window)  # Keras's own answer, to compare
 window_dates = [words.date(d) for d in dates[gate_position - args.window:gate_position]]
 say(f"\n[8] the GRU cell on the {words.count(args.window)} before {words.date(dates[gate_position])} "
-      f"(NumPy replay; last hidden state differs from Keras by {keras_gap:.1e})")
+    f"(NumPy replay; last hidden state differs from Keras by {keras_gap:.1e})")
 print(cell_views.gate_tables(trace, ("update_gate", "reset_gate"), window_dates, words, 14))
 # What training changed: each gate, averaged over the window and every unit, before and after.
 changes = {gate: float(np.abs(trace[gate] - trace_before[gate]).mean())
@@ -536,13 +536,13 @@ for gate, change in changes.items():
 moved = max(changes, key=changes.get)
 if changes[moved] < 0.05:
     say(f"The gates barely moved in training (at most {changes[moved]:.3f} on average per unit and "
-          f"{words.step}): they still sit near their starting values "
-          "(Keras starts a GRU's biases at 0, so its gates start near sigmoid(0) = 0.5).")
+        f"{words.step}): they still sit near their starting values "
+        "(Keras starts a GRU's biases at 0, so its gates start near sigmoid(0) = 0.5).")
 else:
     meaning = ("keep their state (near 1) or take the candidate (near 0)" if moved == "update_gate"
                else "let the old state into the candidate (near 1) or ignore it (near 0)")
     say(f"Training moved the {moved} most ({changes[moved]:.3f} on average per unit and {words.step}): "
-          f"the after - before panels of gates.png show which units learnt to {meaning}.")
+        f"the after - before panels of gates.png show which units learnt to {meaning}.")
 cell_views.save_gates_before_after("GRU", trace, trace_before, window_dates, words,
                                      out_dir / "gates.png", show)
 
