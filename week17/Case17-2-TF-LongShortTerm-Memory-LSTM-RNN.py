@@ -191,18 +191,24 @@ candidates = [
 ]
 # The hybrid needs SARIMA at every origin, then two seasons of SARIMA's errors after its start-up,
 # and 12 training windows of them before the first origin.
+# The correction needs two seasons of its base's errors after their start-up, and 12 training windows
+# of them, before the first origin. Its base is the best reference at the origins: SARIMA where it can
+# be fitted, or a simple baseline.
 sarima_reason = sarima.skip_reason(origins[0].origin, season, before="the first origin")
 residual_steps = origins[0].origin - prep.hybrid_burn_in(season)
-if sarima_reason is None and (residual_steps < 2 * season or residual_steps - args.window < 12):
-    sarima_reason = (f"{origins[0].origin} steps before the first origin are too few for SARIMA's errors "
-                     f"and 12 windows of {words.count(args.window)}")
-if sarima_reason is None:
+hybrid_reason = None
+if residual_steps < 2 * season or residual_steps - args.window < 12:
+    hybrid_reason = (f"{origins[0].origin} steps before the first origin are too few for a reference's "
+                     f"errors and 12 windows of {words.count(args.window)}")
+if hybrid_reason is None:
     candidates.append(rolling_choice.Candidate(HYBRID, "hybrid", "", args.window, args.units,
                                                HYBRID_DEFAULTS.learning_rate, args.batch_size, args.epochs))
-    print(f"and the {HYBRID} (its own learning rate {HYBRID_DEFAULTS.learning_rate}, "
-          "chosen on the milk's rolling origins)")
+    print(f"and an LSTM correction to the best reference at the origins (SARIMA or a simple baseline; "
+          f"its own learning rate {HYBRID_DEFAULTS.learning_rate}, chosen on the milk's rolling origins)")
+    if sarima_reason:
+        say(f"Note: SARIMA is no reference here: {sarima_reason}")
 else:
-    say(f"Note: the {HYBRID} is no candidate here: {sarima_reason}")
+    say(f"Note: the LSTM correction is no candidate here: {hybrid_reason}")
 for plain_target in plain_targets:  # enough training windows before the first origin, for every target
     windows.check_window_fits(args.window, periods, *transforms.first_defined(plain_target, season),
                               steps=words.steps)
@@ -236,7 +242,7 @@ say(f"  inputs, {input_words}:" + " " + str(np.round(inputs[first - args.window:
 say("  inputs, scaled:" + " " + str(np.round(X[0, :, 0], 3)))
 print(f"  target: {targets[first]:.2f} {unit}, {first_plain.y[0]:.3f} scaled")
 if any(c.kind == "hybrid" for c in candidates):
-    say(f"the {HYBRID}'s windows have 2 features per step: SARIMA's past errors and the past "
+    say("the correction's windows have 2 features per step: its base's past errors and the past "
         f"changes from {words.season_ago}, each scaled on the steps before the origin")
 
 # %% Step 4: build the LSTM
@@ -255,7 +261,7 @@ say("LSTM parameters, by the formula 4 x (units x (units + features) + units): "
     "3 gates and a candidate, each with its own weights:")
 print("  " + parameters.param_formula("LSTM", args.units, 1), f"(Keras counts {lstm_layer.count_params()})")
 if any(c.kind == "hybrid" for c in candidates):
-    print(f"  the {HYBRID}: " + parameters.param_formula("LSTM", args.units, 2)
+    print("  the LSTM correction: " + parameters.param_formula("LSTM", args.units, 2)
           + " (2 features), and its Dense head starts at 0")
 
 # %% [markdown]
@@ -272,9 +278,17 @@ if any(c.kind == "hybrid" for c in candidates):
 # %% Step 5: choose on the rolling origins, then score the test period once
 print(f"\n[5] rolling-origin choice: {len(candidates)} candidates x {len(origins)} origins, "
       f"{args.epochs} epochs each (batch size {args.batch_size})")
+# The simple baselines' names in this run's words; their keys are metrics.json's.
+baseline_keys = {f"naive ({words.last_step})": "naive",
+                 f"seasonal naive ({words.season_ago})": "seasonal_naive",
+                 "seasonal naive + last change": "seasonal_naive_plus_last_change"}
+reference_keys = baseline_keys | {SARIMA: "sarima"}
 protocol = rolling_choice.run(values, periods.first_test, season, args.seed, candidates=candidates,
-                              n_origins=N_ORIGINS, block=season, forecast_all=True, unit=unit)
+                              n_origins=N_ORIGINS, block=season, forecast_all=True, unit=unit,
+                              reference_labels={key: name for name, key in reference_keys.items()})
 say("\n".join(protocol.trace))
+candidates = protocol.candidates  # the correction is named after its base
+HYBRID = next((c.name for c in candidates if c.kind == "hybrid"), HYBRID)
 pick, chosen = protocol.pick, next(c for c in candidates if c.name == protocol.pick)
 plain_scores = {c.name: protocol.scores[c.name].best_score for c in candidates if c.kind == "plain"}
 plain_name = min(plain_scores, key=plain_scores.get)  # the course's LSTM: the best plain candidate
@@ -292,20 +306,11 @@ def simple_baselines(steps):
     }
 
 
-# The references, scored on the same origins' blocks; which one to beat is itself a choice.
-validation_rmse = {}
-for origin in origins:
-    for name, baseline in simple_baselines(origin.validation).items():
-        validation_rmse.setdefault(name, []).append(metrics.rmse(values[origin.validation], baseline))
-validation_rmse = {name: float(np.mean(rmses)) for name, rmses in validation_rmse.items()}
-best_baseline = min(validation_rmse, key=validation_rmse.get)
-if HYBRID in protocol.scores and np.isfinite(protocol.scores[HYBRID].mean[0]):
-    validation_rmse[SARIMA] = float(protocol.scores[HYBRID].mean[0])  # the hybrid's epoch 0 is SARIMA
-elif sarima.skip_reason(origins[0].origin, season, before="the first origin") is None:
-    sarima_blocks = [prep.sarima_one_step(values, o.origin, season)[0] for o in origins]
-    if all(f is not None for f in sarima_blocks):
-        validation_rmse[SARIMA] = float(np.mean([metrics.rmse(values[o.validation], f[o.validation])
-                                                 for o, f in zip(origins, sarima_blocks)]))
+# The references were scored on the same origins' blocks by the protocol; which one to beat is itself
+# a choice, made there (the best of the simple baselines and SARIMA).
+validation_rmse = {name: protocol.reference_scores[key].best_score
+                   for name, key in reference_keys.items() if key in (protocol.reference_scores or {})}
+best_baseline = min((name for name in validation_rmse if name in baseline_keys), key=validation_rmse.get)
 reference = min(validation_rmse, key=validation_rmse.get)  # the best of the simple baselines and SARIMA
 for candidate in candidates:
     validation_rmse[candidate.name] = protocol.scores[candidate.name].best_score
@@ -350,9 +355,6 @@ pick_model, pick_layer = training.one_layer_forecaster("LSTM", chosen.window, ch
 pick_model.set_weights(protocol.weights)
 pick_model.save(out_dir / "model.keras")
 scoring.save_predictions(out_dir / "predictions.csv", test_dates, actual, forecasts)
-baseline_keys = dict(zip(simple_baselines(test_steps[:0]),
-                         ("naive", "seasonal_naive", "seasonal_naive_plus_last_change")))
-reference_keys = baseline_keys | {SARIMA: "sarima"}
 metrics.write_metrics(out_dir / "metrics.json", case_metrics.forecast_payload(
     model=pick, scores=scores, validation_scores={name: {"rmse": r} for name, r in validation_rmse.items()},
     best_baseline=best_baseline, baseline_keys=baseline_keys, other_keys={SARIMA: "sarima"},
@@ -381,7 +383,7 @@ references = [(f"{name} (validation)", validation_rmse[name])
 plotting.save_figure(
     plotting.plot_validation_per_epoch(curves, {name: r.best for name, r in protocol.scores.items()}, unit,
                                        "Validation RMSE per epoch, mean over the rolling origins",
-                                       references, epoch0_labels={HYBRID: "= SARIMA"}),
+                                       references, epoch0_labels={HYBRID: f"= {reference}"}),
     out_dir / "validation.png", show,
 )
 plotted = {f"pick: {pick} (RMSE {scores[pick]['rmse']:.2f})": forecasts[pick]}
@@ -410,10 +412,10 @@ extended = values.copy()
 for _ in range(horizon):
     # A placeholder for the step to forecast: its own window reads only the steps before it.
     extended = np.append(extended, extended[-1])
-    if chosen.kind == "hybrid":
-        params = protocol.fitted["sarima_params"]
-        data, _ = prep.prepare_hybrid(extended, fitted_before, season, chosen.window,
-                                      (prep.sarima_with_params(extended, params, season), params))
+    if chosen.kind == "hybrid":  # its base with the parameters fitted before `fitted_before`
+        base = prep.reference_one_step(extended, fitted_before, season, protocol.reference,
+                                       protocol.fitted["sarima_params"])
+        data, _ = prep.prepare_hybrid(extended, fitted_before, season, chosen.window, base)
     else:
         data = prep.prepare_plain(extended, fitted_before, chosen.target, season, chosen.window)
     row = data.rows([len(extended) - 1])
@@ -462,7 +464,8 @@ trace_before = cells.run_cell(gate_layer, gate_window)
 gate_layer.set_weights(trained[:3])
 trace, keras_gap = cell_views.replay_beside_keras(gate_layer, gate_window)  # Keras's own answer, to compare
 window_dates = [words.date(d) for d in dates[gate_position - shown_candidate.window:gate_position]]
-say(f"\n[8] the LSTM cell of {shown}{' (the pick)' if shown == pick else ' (the pick is SARIMA itself)'} "
+whose = " (the pick)" if shown == pick else f" (the pick is {reference} itself)"
+say(f"\n[8] the LSTM cell of {shown}{whose} "
     f"on the {words.count(shown_candidate.window)} before {words.date(dates[gate_position])} "
     f"(NumPy replay; last hidden state differs from Keras by {keras_gap:.1e})")
 print(cell_views.gate_tables(trace, ("forget_gate", "input_gate", "output_gate"), window_dates, words, 12))

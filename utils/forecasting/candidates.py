@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from utils.forecasting import transforms, windows
+from utils.forecasting import baselines, transforms, windows
 
 
 class Prepared(NamedTuple):
@@ -101,16 +101,13 @@ def sarima_one_step(values, end, season):
     of step t uses values before t only (a Kalman filter runs forward), so values at or after `end`
     change no parameter and no forecast before them.
     """
-    from statsmodels.tsa.statespace.sarimax import SARIMAX
+    from utils.forecasting import sarima
 
     values = np.asarray(values, dtype="float64")
     try:
+        model, fitted, _ = sarima.fit(values[:end], season)  # convergence notes: judged on validation anyway
         with warnings.catch_warnings():
-            warnings.simplefilter(
-                "ignore"
-            )  # convergence notes: the forecasts are judged on validation anyway
-            model = SARIMAX(values[:end], order=(0, 1, 1), seasonal_order=(0, 1, 1, season))
-            fitted = model.fit(disp=False)
+            warnings.simplefilter("ignore")
             forecasts = np.asarray(fitted.apply(values).fittedvalues, dtype="float64")
     except Exception as err:  # a numerical failure inside statsmodels on an odd series
         return None, f"SARIMA failed ({(str(err).strip().splitlines() or [type(err).__name__])[0]})"
@@ -131,6 +128,34 @@ def sarima_with_params(values, params, season):
         return np.asarray(model.filter(np.array(list(params.values()))).fittedvalues, dtype="float64")
 
 
+# The references a correction can start from (keys as in metrics.json's "baselines"): SARIMA, and the
+# simple baselines of utils/forecasting/baselines.py. `reference_one_step` gives each one's one-step
+# forecast of every step; the protocol chooses among them on the rolling origins.
+REFERENCES = ("sarima", "naive", "seasonal_naive", "seasonal_naive_plus_last_change")
+
+
+def reference_one_step(values, end, season, key, params=None):
+    """The reference `key`'s one-step forecast of EVERY step of `values` (nan where it has too little
+    history), fitted on values[:end] where it fits anything (SARIMA; with `params` given, SARIMA runs with
+    those fixed parameters and fits nothing). Returns (forecasts, params) or (None, reason)."""
+    values = np.asarray(values, dtype="float64")
+    if key == "sarima":
+        if params is not None:
+            return sarima_with_params(values, params, season), params
+        return sarima_one_step(values, end, season)
+    forecasts = np.full(len(values), np.nan)
+    lookback = {"naive": 1, "seasonal_naive": season, "seasonal_naive_plus_last_change": season + 1}[key]
+    steps = np.arange(lookback, len(values))
+    forecasts[steps] = {
+        "naive": lambda: baselines.naive(values, steps),
+        "seasonal_naive": lambda: baselines.seasonal_naive(values, steps, season),
+        "seasonal_naive_plus_last_change": lambda: baselines.seasonal_naive_plus_last_change(
+            values, steps, season
+        ),
+    }[key]()
+    return forecasts, {}
+
+
 def hybrid_burn_in(season):
     """The first step whose SARIMA forecast is used: before it the filter is still starting
     (the model differences once and once by a season, so its first season + 1 forecasts have
@@ -141,7 +166,9 @@ def hybrid_burn_in(season):
 def prepare_hybrid(values, end, season, window, sarima=None):
     """The hybrid's windows: inputs (residual, seasonal difference), target the residual, fitted before `end`.
 
-    `sarima`: (forecasts, params) from `sarima_one_step(values, end, season)`, when already computed.
+    `sarima`: (forecasts, params) from `sarima_one_step(values, end, season)`, when already computed, or
+    the one-step forecasts of another reference (`reference_one_step`): the correction is then learnt on
+    top of that reference, and a zero prediction is exactly its forecast.
     Returns a `Prepared`, or None with the reason in a second value when SARIMA cannot be fitted:
     (prepared, None) or (None, reason).
     """

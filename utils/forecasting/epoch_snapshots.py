@@ -38,9 +38,11 @@ class SnapshotTrainer:
         self.model.compile(
             optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse", steps_per_execution=8
         )
+        self.model.optimizer.build(self.model.trainable_variables)  # its moments exist before any fit
         self.initial_weights = self.model.get_weights()
         self.batch_size = batch_size
         self.seed = seed
+        self._epoch = _graph_epoch(self.model, window, features, batch_size)
 
     def _reset(self):
         import keras
@@ -59,13 +61,54 @@ class SnapshotTrainer:
         snapshots = [[w.copy() for w in self.initial_weights]]
         if epochs == 0:
             return snapshots
+        if self._epoch is None:  # another backend: Keras's own fit, keeping the weights after each epoch
 
-        class Keep(keras.callbacks.Callback):
-            def on_epoch_end(self, epoch, logs=None):
-                snapshots.append(self.model.get_weights())
+            class Keep(keras.callbacks.Callback):
+                def on_epoch_end(self, epoch, logs=None):
+                    snapshots.append(self.model.get_weights())
 
-        self.model.fit(X, y, epochs=epochs, batch_size=self.batch_size, callbacks=[Keep()], verbose=0)
+            self.model.fit(X, y, epochs=epochs, batch_size=self.batch_size, callbacks=[Keep()], verbose=0)
+            return snapshots
+        X, y = np.asarray(X, dtype="float32"), np.asarray(y, dtype="float32")
+        shuffle = np.random.default_rng(self.seed)  # the same order of samples for every fit with this seed
+        for _ in range(epochs):
+            self._epoch(X, y, shuffle.permutation(len(X)).astype("int32"))
+            snapshots.append(self.model.get_weights())
         return snapshots
+
+
+def _graph_epoch(model, window, features, batch_size):
+    """One epoch of mini-batch Adam on the mean squared error, as ONE compiled TensorFlow graph.
+
+    The same updates as `model.fit(..., batch_size=batch_size)` over samples taken in the order `order`
+    (the last batch may be smaller), without fit's set-up on every call: on these tiny data sets that
+    set-up costs more than the arithmetic. Traced once per trainer (any number of samples).
+    Returns None on a backend other than TensorFlow (`fit` then uses Keras's own loop).
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    variables = model.trainable_variables
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, window, features], tf.float32),
+            tf.TensorSpec([None], tf.float32),
+            tf.TensorSpec([None], tf.int32),
+        ]
+    )
+    def epoch(X, y, order):
+        for start in tf.range(0, tf.shape(order)[0], batch_size):
+            rows = order[start : start + batch_size]
+            with tf.GradientTape() as tape:
+                predictions = model(tf.gather(X, rows), training=True)[:, 0]
+                loss = tf.reduce_mean(tf.square(tf.gather(y, rows) - predictions))
+            model.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
+    return epoch
 
 
 def forecast(weights, X):

@@ -116,25 +116,88 @@ class ProtocolResult(NamedTuple):
     initial_weights: list = None  # the same network's weights before training
     prepared: object = None  # its candidates.Prepared (windows over the whole series, fitted before .end)
     candidate_weights: dict = None  # name -> (initial, final) weights of every candidate (forecast_all=True)
+    # The references at the origins and the rule that picked:
+    reference: str = None  # the key (candidates.REFERENCES) of the best reference; None when none scored
+    reference_scores: dict = None  # key -> rolling_origin.CandidateScores (one column)
+    rule: str = ""  # which rule picked, and why (one phrase)
+    rule_p_value: float = float("nan")  # Diebold-Mariano p of the plain challenger against the correction
+    candidates: list = None  # the candidates as run (a correction renamed after its base)
+
+
+REFERENCE_LABELS = {
+    "sarima": "SARIMA",
+    "naive": "naive",
+    "seasonal_naive": "seasonal naive",
+    "seasonal_naive_plus_last_change": "seasonal naive + last change",
+}
 
 
 def run(
-    values, first_test, season, seed, candidates=None, n_origins=2, block=None, forecast_all=False, unit=""
+    values,
+    first_test,
+    season,
+    seed,
+    candidates=None,
+    n_origins=2,
+    block=None,
+    forecast_all=False,
+    unit="",
+    references=None,
+    reference_labels=None,
+    prefer_nested=True,
 ):
-    """The whole protocol (module docstring). `block`: validation steps per origin (default: one season)."""
+    """The whole protocol (module docstring). `block`: validation steps per origin (default: one season).
+
+    `references`: the keys (utils/forecasting/candidates.REFERENCES) a correction may start from
+    (default: all; SARIMA only where `sarima.skip_reason` allows it); `reference_labels` names them in
+    the trace and in the correction's name. `prefer_nested=False` restores the plain lowest-mean rule."""
+    from utils.forecasting import sarima
+
     started = time.perf_counter()
     values = np.asarray(values, dtype="float64")
-    candidates = candidates or default_candidates()
+    candidates = list(candidates or default_candidates())
     block = block or season
     origins = rolling_origin.rolling_origins(first_test, block, n_origins, min_train=2 * season + 2)
-    notes, sarima_cache, trainers, runs = [], {}, {}, {}
+    notes, base_cache, trainers, runs = [], {}, {}, {}
+    labels = REFERENCE_LABELS | (reference_labels or {})
+    references = list(references or prep.REFERENCES)
+    if "sarima" in references and sarima.skip_reason(origins[0].origin, season, "the first origin"):
+        references.remove("sarima")
+
+    def base(key, end):
+        """A reference's one-step forecasts of every step, fitted before `end` (remembered)."""
+        if (key, end) not in base_cache:
+            base_cache[key, end] = prep.reference_one_step(values, end, season, key)
+        return base_cache[key, end]
+
+    # The references, scored at the same origins; the best (lowest mean) is the one to beat and the
+    # base every correction starts from, so a correction's epoch 0 IS that reference.
+    reference_rmse = {}
+    for key in references:
+        per_origin = []
+        for origin in origins:
+            forecasts, _ = base(key, origin.origin)
+            block_forecasts = None if forecasts is None else forecasts[origin.validation]
+            if block_forecasts is None or not np.isfinite(block_forecasts).all():
+                per_origin = None
+                break
+            per_origin.append(metrics.rmse(values[origin.validation], block_forecasts))
+        if per_origin is not None:
+            reference_rmse[key] = rolling_origin.summarise(labels[key], np.array(per_origin)[:, None])
+    reference = min(reference_rmse, key=lambda key: reference_rmse[key].best_score, default=None)
+    if reference is not None and reference != "sarima":  # the correction is named after its base
+        candidates = [
+            c._replace(name=f"{labels[reference]} + LSTM correction") if c.kind == "hybrid" else c
+            for c in candidates
+        ]
+    if reference is None:
+        notes.append("no reference could be scored at every origin: the corrections are no candidates")
+        candidates = [c for c in candidates if c.kind != "hybrid"]
 
     def prepared(candidate, end):
         if candidate.kind == "plain":
             return prep.prepare_plain(values, end, candidate.target, season, candidate.window), None
-        if end not in sarima_cache:
-            sarima_cache[end] = prep.sarima_one_step(values, end, season)
-        return prep.prepare_hybrid(values, end, season, candidate.window, sarima_cache[end])
+        return prep.prepare_hybrid(values, end, season, candidate.window, base(reference, end))
 
     def trainer(candidate):
         key = (
@@ -181,7 +244,41 @@ def run(
         return at
 
     scores = rolling_origin.evaluate({c.name: validation_curve(c) for c in candidates}, origins)
-    pick = rolling_origin.choose(scores)
+
+    def pooled_errors(name):
+        """A candidate's validation errors at its chosen epoch count, every origin's block in turn."""
+        errors = []
+        for origin in origins:
+            data, snapshots = runs[name, origin.origin]
+            rows = data.rows(origin.validation)
+            forecasts = data.levels(forecast(snapshots[scores[name].best], data.X[rows]), rows)
+            errors.extend(values[origin.validation] - forecasts)
+        return np.array(errors)
+
+    lowest = rolling_origin.choose(scores)
+    nested = [c.name for c in candidates if c.kind == "hybrid" and np.isfinite(scores[c.name].best_score)]
+    rule_p = float("nan")
+    if not (prefer_nested and nested):
+        pick, rule = lowest, "the lowest mean validation RMSE over the origins"
+    elif lowest in nested:
+        pick, rule = lowest, "the correction has the lowest mean validation RMSE over the origins"
+    else:
+        # The correction nests the reference (its epoch 0), so it is kept unless a plain network is
+        # CLEARLY better on the pooled origin errors: a lower mean AND Diebold-Mariano p < 0.05.
+        correction = min(nested, key=lambda name: scores[name].best_score)
+        rule_p = diebold_mariano.dm_test(pooled_errors(lowest), pooled_errors(correction)).p_value
+        clearly = rule_p < diebold_mariano.ALPHA
+        pick = lowest if clearly else correction
+        rule = (
+            f"{lowest} has the lowest mean ({scores[lowest].best_score:.3f} against "
+            f"{scores[correction].best_score:.3f} for the correction), Diebold-Mariano p = {rule_p:.3f} on "
+            "the origins' pooled errors: "
+            + (
+                "clearly better, so the plain network is picked"
+                if clearly
+                else "not clearly better (p >= 0.05), so the correction, which nests the reference, is kept"
+            )
+        )
     chosen = next(c for c in candidates if c.name == pick)
     epochs = scores[pick].best
 
@@ -250,16 +347,23 @@ def run(
 
     unit_text = f" {unit}" if unit else ""
     what = (
-        "SARIMA itself (no epoch beat epoch 0, its zero-start head)"
+        f"{labels[reference]} itself (no epoch beat epoch 0, its zero-start head)"
         if chosen.kind == "hybrid" and epochs == 0
         else f"{epochs} epochs"
     )
     trace = [
         f"rolling-origin validation: {len(origins)} origins, each validated on the next {block} steps:",
         rolling_origin.table(scores, origins, setting="epochs", unit=unit),
-        f"pick: {pick}, {what}, on the mean validation RMSE over the origins "
-        f"({scores[pick].best_score:.3f}{unit_text})",
+        f"pick: {pick}, {what} (mean validation RMSE over the origins {scores[pick].best_score:.3f}"
+        f"{unit_text}); rule: {rule}",
     ]
+    if reference is not None:
+        trace.insert(
+            1,
+            "references at the same origins (mean validation RMSE): "
+            + ", ".join(f"{labels[key]} {reference_rmse[key].best_score:.3f}" for key in reference_rmse)
+            + f"; the best, {labels[reference]}, is the base of the correction (its epoch 0)",
+        )
     if np.isnan(refit_rmse):
         trace.append("refit on every step before the test: there was nothing to compare it with")
     else:
@@ -296,4 +400,9 @@ def run(
         final.initial_weights,
         final.data,
         candidate_weights,
+        reference,
+        reference_rmse,
+        rule,
+        rule_p,
+        candidates,
     )

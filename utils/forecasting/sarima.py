@@ -33,6 +33,29 @@ def skip_reason(n_before, season, before="the test period"):
     return None
 
 
+_FITS = {}  # (season, the training values' bytes) -> (model, fitted results, warnings caught)
+
+
+def fit(train_values, season):
+    """SARIMA(0,1,1)(0,1,1,season) fitted on `train_values`: (model, results, the warnings it raised).
+
+    Remembered for the run (a few fits): the protocol's fit before the test and the test row's are the
+    same fit on the same values, and a fit costs about a second. Raises what statsmodels raises."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    train_values = np.asarray(train_values, dtype="float64")
+    key = (season, train_values.tobytes())
+    if key not in _FITS:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = SARIMAX(train_values, order=(0, 1, 1), seasonal_order=(0, 1, 1, season))
+            fitted = model.fit(disp=False)
+        if len(_FITS) >= 8:
+            _FITS.clear()
+        _FITS[key] = (model, fitted, list(caught))
+    return _FITS[key]
+
+
 def one_step_forecasts(values, first_test, season):
     """SARIMA(0,1,1)(0,1,1,season) fitted on values[:first_test]; one-step forecasts of values[first_test:].
 
@@ -43,7 +66,6 @@ def one_step_forecasts(values, first_test, season):
     values = np.asarray(values, dtype="float64")
     try:
         from statsmodels.tools.sm_exceptions import ConvergenceWarning
-        from statsmodels.tsa.statespace.sarimax import SARIMAX
     except ImportError:
         return {"forecasts": None, "params": {}, "converged": False,
                 "note": "SARIMA skipped: statsmodels is not installed (pip install -r requirements.txt)"}
@@ -51,10 +73,9 @@ def one_step_forecasts(values, first_test, season):
     if reason:
         return {"forecasts": None, "params": {}, "converged": False, "note": f"SARIMA skipped: {reason}"}
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            model = SARIMAX(values[:first_test], order=(0, 1, 1), seasonal_order=(0, 1, 1, season))
-            fitted = model.fit(disp=False)
+        model, fitted, caught = fit(values[:first_test], season)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             # The same fixed parameters, filtered over the whole series: the prediction at step t
             # uses only the values before t.
             prediction = fitted.apply(values).get_prediction(start=first_test, end=len(values) - 1)
