@@ -92,6 +92,9 @@ def forecast_payload(case):
             "target": "seasonal",
             "target_candidates_validation_rmse": {"seasonal": 2.0},
             "best_epoch": 5,
+            "correction_base": "sarima",
+            "pick_rule": "correction_kept",
+            "pick_rule_p_value": 0.3,
         }
     else:
         keys = {

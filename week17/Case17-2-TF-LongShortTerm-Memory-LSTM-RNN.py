@@ -88,6 +88,8 @@ MILK_CSV = paths.data_file(MILK.csv)
 # rolling origins only. Every choice below is made on the origins, before the test period.
 PLAIN_DEFAULTS, HYBRID_DEFAULTS = (next(c for c in rolling_choice.default_candidates() if c.kind == kind)
                                    for kind in ("plain", "hybrid"))
+# The correction starts at zero and moves slowly: it trains this many times the plain LSTM's epochs.
+HYBRID_EPOCH_FACTOR = HYBRID_DEFAULTS.max_epochs // PLAIN_DEFAULTS.max_epochs
 N_ORIGINS = 2  # forecast origins before the test, each validated on the next season
 AUTO_TARGETS = ("seasonal", "seasonal-diff")  # the plain LSTM's targets when --target is auto
 HYBRID = "SARIMA + LSTM correction"
@@ -100,8 +102,10 @@ parser = cli.new_parser("Case 17-2: an LSTM forecasts a monthly series "
 cli.add_series_flags(parser, csv=MILK_CSV, date_col=MILK.date_col, value_col=MILK.value_col,
                      window=PLAIN_DEFAULTS.window)
 cli.add_training_flags(parser, epochs=PLAIN_DEFAULTS.max_epochs, units=PLAIN_DEFAULTS.units,
-                       epochs_help="epochs every candidate trains at each forecast origin; the epoch count "
-                                   "with the best mean validation score over the origins is kept")
+                       epochs_help="epochs the plain LSTM trains at each forecast origin (the correction, "
+                                   f"which starts at zero, trains {HYBRID_EPOCH_FACTOR} times as many); "
+                                   "the epoch count with the best mean validation score over the "
+                                   "origins is kept")
 parser.add_argument("--target", choices=(*transforms.TARGETS, "auto"), default="auto",
                     help="what the plain LSTM predicts; 'auto' lets the rolling origins choose between "
                          f"{' and '.join(AUTO_TARGETS)} (default: %(default)s)")
@@ -202,7 +206,8 @@ if residual_steps < 2 * season or residual_steps - args.window < 12:
                      f"errors and 12 windows of {words.count(args.window)}")
 if hybrid_reason is None:
     candidates.append(rolling_choice.Candidate(HYBRID, "hybrid", "", args.window, args.units,
-                                               HYBRID_DEFAULTS.learning_rate, args.batch_size, args.epochs))
+                                               HYBRID_DEFAULTS.learning_rate, args.batch_size,
+                                               args.epochs * HYBRID_EPOCH_FACTOR))
     print(f"and an LSTM correction to the best reference at the origins (SARIMA or a simple baseline; "
           f"its own learning rate {HYBRID_DEFAULTS.learning_rate}, chosen on the milk's rolling origins)")
     if sarima_reason:
@@ -277,7 +282,8 @@ if any(c.kind == "hybrid" for c in candidates):
 
 # %% Step 5: choose on the rolling origins, then score the test period once
 print(f"\n[5] rolling-origin choice: {len(candidates)} candidates x {len(origins)} origins, "
-      f"{args.epochs} epochs each (batch size {args.batch_size})")
+      f"{args.epochs} epochs each ({args.epochs * HYBRID_EPOCH_FACTOR} for the correction; "
+      f"batch size {args.batch_size})")
 # The simple baselines' names in this run's words; their keys are metrics.json's.
 baseline_keys = {f"naive ({words.last_step})": "naive",
                  f"seasonal naive ({words.season_ago})": "seasonal_naive",
@@ -361,7 +367,9 @@ metrics.write_metrics(out_dir / "metrics.json", case_metrics.forecast_payload(
     choices={"target": plain_target,
              "target_candidates_validation_rmse": {c.target: plain_scores[c.name]
                                                    for c in candidates if c.kind == "plain"},
-             "best_epoch": protocol.epochs},
+             "best_epoch": protocol.epochs, "correction_base": protocol.reference,
+             "pick_rule": protocol.rule_kind,
+             "pick_rule_p_value": protocol.rule_p_value if np.isfinite(protocol.rule_p_value) else None},
     sarima=sarima_result, weights_sha256=protocol.weights_sha256, unit=unit, step=words.step,
     season=season, target=plain_target, periods=periods, test_points=len(actual),
     test_first_date=test_dates[0], fit_seconds=protocol.seconds, params=pick_model.count_params(),
