@@ -4,7 +4,7 @@ NumPy forward pass is Keras's, and the protocol never reads the test period."""
 import numpy as np
 import pytest
 
-from utils.forecasting import candidates, rolling_choice, sarima
+from utils.forecasting import baselines, candidates, rolling_choice, rolling_origin, sarima
 from utils.forecasting.epoch_snapshots import SnapshotTrainer, forecast
 
 
@@ -96,3 +96,69 @@ def test_sarima_with_fixed_parameters_gives_the_fitted_one_step_forecasts():
     np.testing.assert_allclose(
         candidates.sarima_with_params(longer, params, 12)[: len(values)], fitted, rtol=1e-9
     )
+
+
+@pytest.mark.parametrize("key", ["naive", "seasonal_naive", "seasonal_naive_plus_last_change"])
+def test_a_correction_on_a_simple_baseline_starts_as_that_baseline(key):
+    """With a zero prediction, the correction's forecast IS its base's, to the last bit."""
+    values = monthly_with_level_shift()
+    base = candidates.reference_one_step(values, FIRST_TEST, 12, key)
+    data, reason = candidates.prepare_hybrid(values, FIRST_TEST, 12, 12, base)
+    assert reason is None
+    steps = np.arange(FIRST_TEST, len(values))
+    expected = {
+        "naive": baselines.naive(values, steps),
+        "seasonal_naive": baselines.seasonal_naive(values, steps, 12),
+        "seasonal_naive_plus_last_change": baselines.seasonal_naive_plus_last_change(values, steps, 12),
+    }[key]
+    rows = data.rows(steps)
+    np.testing.assert_array_equal(data.levels(np.zeros(len(rows)), rows), expected)
+
+
+def test_the_protocol_bases_the_correction_on_the_best_reference_and_its_epoch_0_is_that_reference():
+    rng = np.random.default_rng(3)
+    months = np.arange(120)
+    # A random walk with a small yearly cycle: last month's value is the best reference, not SARIMA.
+    values = 500 + np.cumsum(rng.normal(0, 5, 120)) + 2 * np.sin(2 * np.pi * months / 12)
+    small = rolling_choice.default_candidates(
+        window=12, units=4, max_epochs=2, hybrid_window=12, hybrid_units=4, hybrid_max_epochs=2
+    )
+    result = rolling_choice.run(values, FIRST_TEST, 12, seed=1, candidates=small)
+    means = {key: scores.best_score for key, scores in result.reference_scores.items()}
+    assert set(means) == set(candidates.REFERENCES)
+    assert result.reference == min(means, key=means.get)
+    correction = next(c.name for c in result.candidates if c.kind == "hybrid")
+    if result.reference != "sarima":
+        assert correction == f"{rolling_choice.REFERENCE_LABELS[result.reference]} + LSTM correction"
+    epoch_0 = result.scores[correction].per_origin[:, 0]
+    np.testing.assert_array_equal(epoch_0, result.reference_scores[result.reference].per_origin[:, 0])
+    assert any("is the base of the correction" in line for line in result.trace)
+    assert any(f"rule: {result.rule}" in line for line in result.trace)
+
+
+def scores_of(per_origin_by_name):
+    return {name: rolling_origin.summarise(name, rows) for name, rows in per_origin_by_name.items()}
+
+
+def test_the_correction_is_kept_when_a_plain_network_is_lower_but_not_clearly_better():
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 1, 24)
+    errors = {"plain": noise * 0.97, "correction": noise[::-1].copy()}  # near-equal, unrelated errors
+    scores = scores_of({"plain": [[np.inf, 0.97, 1.2]] * 2, "correction": [[1.1, 1.0, 1.05]] * 2})
+    pick, kind, rule, p_value = rolling_choice.choose_pick(scores, ["correction"], errors.get)
+    assert (pick, kind) == ("correction", "correction_kept")
+    assert p_value >= 0.05 and "not clearly better" in rule
+    # The old rule, the lowest mean, would have picked the plain network.
+    assert rolling_choice.choose_pick(scores, ["correction"], errors.get, prefer_nested=False)[0] == "plain"
+
+
+def test_a_plain_network_clearly_better_at_the_origins_is_picked():
+    rng = np.random.default_rng(0)
+    errors = {"plain": rng.normal(0, 0.3, 24), "correction": rng.normal(0, 3.0, 24)}
+    scores = scores_of({"plain": [[np.inf, 0.3]] * 2, "correction": [[3.0, 3.1]] * 2})
+    pick, kind, _, p_value = rolling_choice.choose_pick(scores, ["correction"], errors.get)
+    assert (pick, kind) == ("plain", "plain_clearly_better") and p_value < 0.05
+    # A correction with the lowest mean is picked without a test.
+    scores = scores_of({"plain": [[np.inf, 3.0]] * 2, "correction": [[0.3, 3.1]] * 2})
+    picked = rolling_choice.choose_pick(scores, ["correction"], errors.get)
+    assert picked[:2] == ("correction", "correction_lowest")

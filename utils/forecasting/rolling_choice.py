@@ -104,6 +104,41 @@ def default_candidates(
     ]
 
 
+def choose_pick(scores, nested, pooled_errors, prefer_nested=True):
+    """The pick among the candidates' `scores` ({name: rolling_origin.CandidateScores}), and the rule that
+    decided: (pick, rule_kind, rule, p_value).
+
+    `nested`: the names of the corrections (they nest the reference: their epoch 0 is it);
+    `pooled_errors(name)`: that candidate's validation errors at its chosen epoch count, every origin's
+    block in turn. A correction is kept unless a plain candidate is CLEARLY better: a lower mean AND a
+    Diebold-Mariano p-value below 0.05 on those errors. Without a (finite) correction, or with
+    `prefer_nested=False`, the lowest mean wins. `p_value` is nan when no test was needed.
+    """
+    lowest = rolling_origin.choose(scores)
+    nested = [name for name in nested if np.isfinite(scores[name].best_score)]
+    if not (prefer_nested and nested):
+        return lowest, "lowest_mean", "the lowest mean validation RMSE over the origins", float("nan")
+    if lowest in nested:
+        rule = "the correction has the lowest mean validation RMSE over the origins"
+        return lowest, "correction_lowest", rule, float("nan")
+    correction = min(nested, key=lambda name: scores[name].best_score)
+    p_value = diebold_mariano.dm_test(pooled_errors(lowest), pooled_errors(correction)).p_value
+    clearly = p_value < diebold_mariano.ALPHA
+    rule = (
+        f"{lowest} has the lowest mean ({scores[lowest].best_score:.3f} against "
+        f"{scores[correction].best_score:.3f} for the correction), Diebold-Mariano p = {p_value:.3f} on "
+        "the origins' pooled errors: "
+        + (
+            "clearly better, so the plain network is picked"
+            if clearly
+            else "not clearly better (p >= 0.05), so the correction, which nests the reference, is kept"
+        )
+    )
+    if clearly:
+        return lowest, "plain_clearly_better", rule, p_value
+    return correction, "correction_kept", rule, p_value
+
+
 class ProtocolResult(NamedTuple):
     origins: list  # rolling_origin.Origin
     scores: dict  # name -> rolling_origin.CandidateScores (columns: epochs 0..max_epochs)
@@ -268,32 +303,8 @@ def run(
             errors.extend(values[origin.validation] - forecasts)
         return np.array(errors)
 
-    lowest = rolling_origin.choose(scores)
-    nested = [c.name for c in candidates if c.kind == "hybrid" and np.isfinite(scores[c.name].best_score)]
-    rule_p = float("nan")
-    if not (prefer_nested and nested):
-        pick, rule_kind, rule = lowest, "lowest_mean", "the lowest mean validation RMSE over the origins"
-    elif lowest in nested:
-        pick, rule_kind = lowest, "correction_lowest"
-        rule = "the correction has the lowest mean validation RMSE over the origins"
-    else:
-        # The correction nests the reference (its epoch 0), so it is kept unless a plain network is
-        # CLEARLY better on the pooled origin errors: a lower mean AND Diebold-Mariano p < 0.05.
-        correction = min(nested, key=lambda name: scores[name].best_score)
-        rule_p = diebold_mariano.dm_test(pooled_errors(lowest), pooled_errors(correction)).p_value
-        clearly = rule_p < diebold_mariano.ALPHA
-        pick = lowest if clearly else correction
-        rule_kind = "plain_clearly_better" if clearly else "correction_kept"
-        rule = (
-            f"{lowest} has the lowest mean ({scores[lowest].best_score:.3f} against "
-            f"{scores[correction].best_score:.3f} for the correction), Diebold-Mariano p = {rule_p:.3f} on "
-            "the origins' pooled errors: "
-            + (
-                "clearly better, so the plain network is picked"
-                if clearly
-                else "not clearly better (p >= 0.05), so the correction, which nests the reference, is kept"
-            )
-        )
+    nested = [c.name for c in candidates if c.kind == "hybrid"]
+    pick, rule_kind, rule, rule_p = choose_pick(scores, nested, pooled_errors, prefer_nested)
     chosen = next(c for c in candidates if c.name == pick)
     epochs = scores[pick].best
 
