@@ -164,7 +164,9 @@ say(f"Note: {words.note}")
 # one-step forecast, and the LSTM predicts SARIMA's error from windows of its past errors and of
 # past seasonal changes. Its Dense head starts at zero, so before training it predicts exactly
 # 0: "epoch 0" of this candidate IS SARIMA, and it only moves away from SARIMA when training helps
-# at the origins. Scaling: every candidate scales its inputs and target on the steps before each
+# at the origins. (Where a simple baseline beats SARIMA at the origins, or SARIMA cannot run, the
+# correction starts from that baseline instead: its base is the best reference at the origins.)
+# Scaling: every candidate scales its inputs and target on the steps before each
 # origin only (utils/forecasting/candidates.py, in NumPy).
 
 # %% Step 2: three periods, the forecast origins, and the candidates
@@ -272,11 +274,14 @@ if any(c.kind == "hybrid" for c in candidates):
 # %% [markdown]
 # **Step 5.** Mean squared error is the loss; the scores are RMSE and MAE in real units. A
 # forecast has no "accuracy": it is never exactly right, only more or less wrong.
-# At each origin every candidate trains for --epochs epochs, and its weights after every epoch
-# are kept (utils/forecasting/epoch_snapshots.py): the validation RMSE after 1, 2, 3, ...
-# epochs costs a NumPy forward pass, not a new fit. The candidate and the epoch count with the
-# lowest MEAN over the origins win (a plain LSTM's epoch 0 is an untrained network, never a
-# choice; the hybrid's epoch 0 is SARIMA). Then the refit decision, also made at the origins:
+# At each origin every candidate trains for --epochs epochs (the correction twice as many), and its
+# weights after every epoch are kept (utils/forecasting/epoch_snapshots.py): the validation RMSE
+# after 1, 2, 3, ... epochs costs a NumPy forward pass, not a new fit. Each candidate's epoch count
+# is the one with the lowest MEAN over the origins (a plain LSTM's epoch 0 is an untrained network,
+# never a choice; the correction's epoch 0 is its base, the reference). The pick is the correction,
+# which nests the reference, unless a plain LSTM is CLEARLY better at the origins: a lower mean AND
+# a Diebold-Mariano p < 0.05 on the pooled origin errors (two blocks of one season often favour a
+# network that then loses). Then the refit decision, also made at the origins:
 # retrain on every step before the test, or keep the last origin's model
 # (utils/forecasting/rolling_choice.py says how). Only then is the test period scored, once.
 
