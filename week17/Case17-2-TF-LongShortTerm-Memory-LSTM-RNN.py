@@ -210,8 +210,8 @@ if hybrid_reason is None:
     candidates.append(rolling_choice.Candidate(HYBRID, "hybrid", "", args.window, args.units,
                                                HYBRID_DEFAULTS.learning_rate, args.batch_size,
                                                args.epochs * HYBRID_EPOCH_FACTOR))
-    print(f"and an LSTM correction to the best reference at the origins (SARIMA or a simple baseline; "
-          f"its own learning rate {HYBRID_DEFAULTS.learning_rate}, chosen on the milk's rolling origins)")
+    say(f"and an LSTM correction to the best reference at the origins (SARIMA or a simple baseline; "
+        f"its own learning rate {HYBRID_DEFAULTS.learning_rate}, chosen on the milk's rolling origins)")
     if sarima_reason:
         say(f"Note: SARIMA is no reference here: {sarima_reason}")
 else:

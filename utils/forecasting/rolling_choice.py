@@ -28,7 +28,10 @@ The protocol, for a series `values` whose test period starts at step `first_test
 `run` returns a `ProtocolResult`; its `trace` lines say what was chosen and why.
 """
 
+import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -193,12 +196,15 @@ def run(
     references=None,
     reference_labels=None,
     prefer_nested=True,
+    workers=None,
 ):
     """The whole protocol (module docstring). `block`: validation steps per origin (default: one season).
 
     `references`: the keys (utils/forecasting/candidates.REFERENCES) a correction may start from
     (default: all; SARIMA only where `sarima.skip_reason` allows it); `reference_labels` names them in
-    the trace and in the correction's name. `prefer_nested=False` restores the plain lowest-mean rule."""
+    the trace and in the correction's name. `prefer_nested=False` restores the plain lowest-mean rule.
+    `workers`: threads that fit at once (default: 2, or 1 on a one-core machine); the results do not
+    depend on it."""
     from utils.forecasting import sarima
 
     started = time.perf_counter()
@@ -206,7 +212,7 @@ def run(
     candidates = list(candidates or default_candidates())
     block = block or season
     origins = rolling_origin.rolling_origins(first_test, block, n_origins, min_train=2 * season + 2)
-    notes, base_cache, trainers, runs = [], {}, {}, {}
+    notes, base_cache, trainers, runs, build_lock = [], {}, {}, {}, threading.Lock()
     labels = REFERENCE_LABELS | (reference_labels or {})
     references = list(references or prep.REFERENCES)
     if "sarima" in references and sarima.skip_reason(origins[0].origin, season, "the first origin"):
@@ -256,29 +262,44 @@ def run(
             candidate.learning_rate,
             candidate.batch_size,
         )
-        if key not in trainers:
-            trainers[key] = SnapshotTrainer(
-                candidate.window,
-                candidate.features,
-                candidate.units,
-                candidate.learning_rate,
-                candidate.batch_size,
-                seed,
-                zero_head=candidate.kind == "hybrid",
-            )
+        key += (threading.get_ident(),)  # one model per shape and per worker thread
+        with build_lock:  # building seeds Keras's global generators: one model at a time
+            if key not in trainers:
+                trainers[key] = SnapshotTrainer(
+                    candidate.window,
+                    candidate.features,
+                    candidate.units,
+                    candidate.learning_rate,
+                    candidate.batch_size,
+                    seed,
+                    zero_head=candidate.kind == "hybrid",
+                )
         return trainers[key]
 
     def fit(candidate, data, epochs):
         rows = data.training_rows()
         return trainer(candidate).fit(data.X[rows], data.y[rows], epochs)
 
+    def origin_fit(job):
+        candidate, origin = job
+        data, reason = prepared(candidate, origin.origin)
+        return (data, reason) if data is None else (data, fit(candidate, data, candidate.max_epochs))
+
+    # Every (candidate, origin) fit is independent of the others: they run on `workers` threads, each
+    # with models of its own (TensorFlow runs two graphs at once on two cores, outside Python's lock).
+    # Each fit starts from the same seeded weights and sample order as it would alone, so the results
+    # are the same as one fit after the other.
+    workers = workers or min(2, os.cpu_count() or 1)
+    pool = ThreadPoolExecutor(max_workers=workers)
+    jobs = [(candidate, origin) for candidate in candidates for origin in origins]
+    fitted_at = dict(zip(((c.name, o.origin) for c, o in jobs), pool.map(origin_fit, jobs)))
+
     def validation_curve(candidate):
         def at(origin):
-            data, reason = prepared(candidate, origin.origin)
+            data, snapshots = fitted_at[candidate.name, origin.origin]
             if data is None:
-                notes.append(f"{candidate.name} skipped at origin {origin.origin}: {reason}")
+                notes.append(f"{candidate.name} skipped at origin {origin.origin}: {snapshots}")
                 return np.full(candidate.max_epochs + 1, np.inf)
-            snapshots = fit(candidate, data, candidate.max_epochs)
             runs[candidate.name, origin.origin] = (data, snapshots)
             rows = data.rows(origin.validation)
             actual = values[origin.validation]
@@ -361,15 +382,19 @@ def run(
     seconds = time.perf_counter() - started  # the protocol's own cost, without the extra candidates below
     candidate_forecasts, candidate_weights = {}, {}
     if forecast_all:
+        others = [c for c in candidates if c.name != pick and np.isfinite(scores[c.name].best_score)]
+        refits = pool.map(lambda other: final_forecast(other, scores[other.name].best, refit), others)
+        finals = dict(zip((c.name for c in others), refits))
         for candidate in candidates:
             if candidate.name == pick:
                 candidate_forecasts[pick] = forecasts
                 candidate_weights[pick] = (final.initial_weights, final.weights)
-            elif np.isfinite(scores[candidate.name].best_score):
-                other = final_forecast(candidate, scores[candidate.name].best, refit)
+            elif candidate.name in finals:
+                other = finals[candidate.name]
                 candidate_forecasts[candidate.name] = other.forecasts
                 if other.forecasts is not None:
                     candidate_weights[candidate.name] = (other.initial_weights, other.weights)
+    pool.shutdown()
 
     unit_text = f" {unit}" if unit else ""
     what = (
