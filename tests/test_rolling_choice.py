@@ -162,3 +162,21 @@ def test_a_plain_network_clearly_better_at_the_origins_is_picked():
     scores = scores_of({"plain": [[np.inf, 3.0]] * 2, "correction": [[0.3, 3.1]] * 2})
     picked = rolling_choice.choose_pick(scores, ["correction"], errors.get)
     assert picked[:2] == ("correction", "correction_lowest")
+
+
+def test_the_epoch_guard_keeps_a_correction_at_epoch_0_unless_its_epochs_are_clearly_better():
+    values = monthly_with_level_shift()
+    small = rolling_choice.default_candidates(
+        window=12, units=4, max_epochs=2, hybrid_window=12, hybrid_units=4, hybrid_max_epochs=3
+    )
+    free = rolling_choice.run(values, FIRST_TEST, 12, seed=1, candidates=small)
+    guarded = rolling_choice.run(
+        values, FIRST_TEST, 12, seed=1, candidates=small, guard_correction_epochs=True
+    )
+    correction = next(c.name for c in guarded.candidates if c.kind == "hybrid")
+    assert np.isnan(free.correction_p_value)  # off by default
+    # Three epochs of 4 units at a shifted level: lower at the origins than epoch 0, but not clearly.
+    assert free.scores[correction].best > 0 and guarded.correction_p_value >= 0.05
+    assert guarded.scores[correction].best == 0
+    assert guarded.scores[correction].best_score == free.scores[correction].mean[0]
+    assert any("stays at epoch 0" in line for line in guarded.trace)

@@ -173,6 +173,7 @@ class ProtocolResult(NamedTuple):
     rule_kind: str = ""
     rule_p_value: float = float("nan")  # Diebold-Mariano p of the plain challenger against the correction
     candidates: list = None  # the candidates as run (a correction renamed after its base)
+    correction_p_value: float = float("nan")  # Diebold-Mariano p: the correction's epochs against epoch 0
 
 
 REFERENCE_LABELS = {
@@ -197,12 +198,15 @@ def run(
     reference_labels=None,
     prefer_nested=True,
     workers=None,
+    guard_correction_epochs=False,
 ):
     """The whole protocol (module docstring). `block`: validation steps per origin (default: one season).
 
     `references`: the keys (utils/forecasting/candidates.REFERENCES) a correction may start from
     (default: all; SARIMA only where `sarima.skip_reason` allows it); `reference_labels` names them in
     the trace and in the correction's name. `prefer_nested=False` restores the plain lowest-mean rule.
+    `guard_correction_epochs=True`: a correction keeps its trained epochs only when they are clearly
+    better than its epoch 0, the reference (Diebold-Mariano p < 0.05 on the pooled origin errors).
     `workers`: threads that fit at once (default: 2, or 1 on a one-core machine); the results do not
     depend on it."""
     from utils.forecasting import sarima
@@ -314,15 +318,48 @@ def run(
 
     scores = rolling_origin.evaluate({c.name: validation_curve(c) for c in candidates}, origins)
 
-    def pooled_errors(name):
-        """A candidate's validation errors at its chosen epoch count, every origin's block in turn."""
+    def pooled_errors(name, epoch=None):
+        """A candidate's validation errors after `epoch` epochs (default: its chosen count), every
+        origin's block in turn."""
+        epoch = scores[name].best if epoch is None else epoch
         errors = []
         for origin in origins:
             data, snapshots = runs[name, origin.origin]
             rows = data.rows(origin.validation)
-            forecasts = data.levels(forecast(snapshots[scores[name].best], data.X[rows]), rows)
+            forecasts = data.levels(forecast(snapshots[epoch], data.X[rows]), rows)
             errors.extend(values[origin.validation] - forecasts)
         return np.array(errors)
+
+    # With `guard_correction_epochs`, the same guard one level down: a correction's trained epochs are
+    # kept only when they are CLEARLY better than its epoch 0, the reference itself (Diebold-Mariano
+    # p < 0.05 on the pooled origin errors). The lowest of 30 noisy means is optimistic, and two blocks
+    # of a season give few errors. Off by default: on the milk it would keep SARIMA itself.
+    correction_p, correction_note = float("nan"), ""
+    for candidate in candidates:
+        result = scores[candidate.name]
+        if (
+            candidate.kind != "hybrid"
+            or not guard_correction_epochs
+            or not np.isfinite(result.best_score)
+            or result.best == 0
+        ):
+            continue
+        correction_p = diebold_mariano.dm_test(
+            pooled_errors(candidate.name), pooled_errors(candidate.name, 0)
+        ).p_value
+        trained = f"{result.best} epochs (mean {result.best_score:.3f})"
+        if correction_p < diebold_mariano.ALPHA:
+            correction_note = (
+                f"the correction's {trained} against its epoch 0, the reference itself (mean "
+                f"{result.mean[0]:.3f}): Diebold-Mariano p = {correction_p:.3f}, clearly better, kept"
+            )
+        else:
+            correction_note = (
+                f"the correction's {trained} against its epoch 0, the reference itself (mean "
+                f"{result.mean[0]:.3f}): Diebold-Mariano p = {correction_p:.3f}, not clearly better, so the "
+                "correction stays at epoch 0"
+            )
+            scores[candidate.name] = result._replace(best=0, best_score=float(result.mean[0]))
 
     nested = [c.name for c in candidates if c.kind == "hybrid"]
     pick, rule_kind, rule, rule_p = choose_pick(scores, nested, pooled_errors, prefer_nested)
@@ -408,6 +445,8 @@ def run(
         f"pick: {pick}, {what} (mean validation RMSE over the origins {scores[pick].best_score:.3f}"
         f"{unit_text}); rule: {rule}",
     ]
+    if correction_note:
+        trace.insert(2, correction_note)
     if reference is not None:
         trace.insert(
             1,
@@ -457,4 +496,5 @@ def run(
         rule_kind,
         rule_p,
         candidates,
+        correction_p,
     )
