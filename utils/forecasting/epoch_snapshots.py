@@ -45,9 +45,6 @@ class SnapshotTrainer:
         self._epoch = _graph_epoch(self.model, window, features, batch_size)
 
     def _reset(self):
-        import keras
-
-        keras.utils.set_random_seed(self.seed)  # the same shuffling order for every fit
         self.model.set_weights(self.initial_weights)
         for variable in self.model.optimizer.variables:
             if "learning_rate" not in variable.path:  # the step counter and Adam's moments go back to 0
@@ -62,6 +59,7 @@ class SnapshotTrainer:
         if epochs == 0:
             return snapshots
         if self._epoch is None:  # another backend: Keras's own fit, keeping the weights after each epoch
+            keras.utils.set_random_seed(self.seed)  # the same shuffling order for every fit
 
             class Keep(keras.callbacks.Callback):
                 def on_epoch_end(self, epoch, logs=None):
@@ -77,6 +75,14 @@ class SnapshotTrainer:
         return snapshots
 
 
+def keras_graph_epochs():
+    """Whether `fit` runs its own compiled epochs (the TensorFlow backend), which touch no global state
+    and may run on several threads at once."""
+    import keras
+
+    return keras.backend.backend() == "tensorflow"
+
+
 def _graph_epoch(model, window, features, batch_size):
     """One epoch of mini-batch Adam on the mean squared error, as ONE compiled TensorFlow graph.
 
@@ -85,9 +91,7 @@ def _graph_epoch(model, window, features, batch_size):
     set-up costs more than the arithmetic. Traced once per trainer (any number of samples).
     Returns None on a backend other than TensorFlow (`fit` then uses Keras's own loop).
     """
-    import keras
-
-    if keras.backend.backend() != "tensorflow":
+    if not keras_graph_epochs():
         return None
     import tensorflow as tf
 

@@ -28,7 +28,6 @@ The protocol, for a series `values` whose test period starts at step `first_test
 `run` returns a `ProtocolResult`; its `trace` lines say what was chosen and why.
 """
 
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +37,12 @@ import numpy as np
 
 from utils.forecasting import candidates as prep
 from utils.forecasting import diebold_mariano, metrics, rolling_origin
-from utils.forecasting.epoch_snapshots import SnapshotTrainer, forecast, weights_fingerprint
+from utils.forecasting.epoch_snapshots import (
+    SnapshotTrainer,
+    forecast,
+    keras_graph_epochs,
+    weights_fingerprint,
+)
 from utils.forecasting.settings import MILK
 
 
@@ -207,8 +211,9 @@ def run(
     the trace and in the correction's name. `prefer_nested=False` restores the plain lowest-mean rule.
     `guard_correction_epochs=True`: a correction keeps its trained epochs only when they are clearly
     better than its epoch 0, the reference (Diebold-Mariano p < 0.05 on the pooled origin errors).
-    `workers`: threads that fit at once (default: 2, or 1 on a one-core machine); the results do not
-    depend on it."""
+    `workers`: threads that fit at once (default 1: on a 2-core machine two threads were slower, each
+    thread traces its own models and TensorFlow's own thread pools compete); the results do not depend
+    on it."""
     from utils.forecasting import sarima
 
     started = time.perf_counter()
@@ -289,11 +294,12 @@ def run(
         data, reason = prepared(candidate, origin.origin)
         return (data, reason) if data is None else (data, fit(candidate, data, candidate.max_epochs))
 
-    # Every (candidate, origin) fit is independent of the others: they run on `workers` threads, each
-    # with models of its own (TensorFlow runs two graphs at once on two cores, outside Python's lock).
+    # Every (candidate, origin) fit is independent of the others: they may run on `workers` threads,
+    # each with models of its own (TensorFlow runs graphs outside Python's lock).
     # Each fit starts from the same seeded weights and sample order as it would alone, so the results
     # are the same as one fit after the other.
-    workers = workers or min(2, os.cpu_count() or 1)
+    # (Keras's own fit, on another backend, reseeds global generators: one fit at a time there.)
+    workers = workers if workers and keras_graph_epochs() else 1
     pool = ThreadPoolExecutor(max_workers=workers)
     jobs = [(candidate, origin) for candidate in candidates for origin in origins]
     fitted_at = dict(zip(((c.name, o.origin) for c, o in jobs), pool.map(origin_fit, jobs)))
