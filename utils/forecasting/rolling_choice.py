@@ -300,9 +300,10 @@ def run(
     # are the same as one fit after the other.
     # (Keras's own fit, on another backend, reseeds global generators: one fit at a time there.)
     workers = workers if workers and keras_graph_epochs() else 1
-    pool = ThreadPoolExecutor(max_workers=workers)
+    pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+    parallel_map = pool.map if pool else map  # one worker: every fit in this thread, on the same models
     jobs = [(candidate, origin) for candidate in candidates for origin in origins]
-    fitted_at = dict(zip(((c.name, o.origin) for c, o in jobs), pool.map(origin_fit, jobs)))
+    fitted_at = dict(zip(((c.name, o.origin) for c, o in jobs), parallel_map(origin_fit, jobs)))
 
     def validation_curve(candidate):
         def at(origin):
@@ -426,7 +427,7 @@ def run(
     candidate_forecasts, candidate_weights = {}, {}
     if forecast_all:
         others = [c for c in candidates if c.name != pick and np.isfinite(scores[c.name].best_score)]
-        refits = pool.map(lambda other: final_forecast(other, scores[other.name].best, refit), others)
+        refits = parallel_map(lambda other: final_forecast(other, scores[other.name].best, refit), others)
         finals = dict(zip((c.name for c in others), refits))
         for candidate in candidates:
             if candidate.name == pick:
@@ -437,7 +438,8 @@ def run(
                 candidate_forecasts[candidate.name] = other.forecasts
                 if other.forecasts is not None:
                     candidate_weights[candidate.name] = (other.initial_weights, other.weights)
-    pool.shutdown()
+    if pool:
+        pool.shutdown()
 
     unit_text = f" {unit}" if unit else ""
     what = (
