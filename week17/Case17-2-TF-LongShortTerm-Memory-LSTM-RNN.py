@@ -272,8 +272,10 @@ if any(c.kind == "hybrid" for c in candidates):
 # %% Step 5: choose on the rolling origins, then score the test period once
 print(f"\n[5] rolling-origin choice: {len(candidates)} candidates x {len(origins)} origins, "
       f"{args.epochs} epochs each (batch size {args.batch_size})")
+filled_steps = np.flatnonzero(dates.isin(filled_dates))  # no measurement: never a target, never scored
 protocol = rolling_choice.run(values, periods.first_test, season, args.seed, candidates=candidates,
-                              n_origins=N_ORIGINS, block=season, forecast_all=True, unit=unit)
+                              n_origins=N_ORIGINS, block=season, forecast_all=True, unit=unit,
+                              unscored_steps=filled_steps)
 say("\n".join(protocol.trace))
 pick, chosen = protocol.pick, next(c for c in candidates if c.name == protocol.pick)
 plain_scores = {c.name: protocol.scores[c.name].best_score for c in candidates if c.kind == "plain"}
@@ -292,11 +294,13 @@ def simple_baselines(steps):
     }
 
 
-# The references, scored on the same origins' blocks; which one to beat is itself a choice.
+# The references, scored on the same origins' blocks (their filled dates left out, as the
+# protocol does); which one to beat is itself a choice.
+scored_blocks = [origin.validation[~np.isin(origin.validation, filled_steps)] for origin in origins]
 validation_rmse = {}
-for origin in origins:
-    for name, baseline in simple_baselines(origin.validation).items():
-        validation_rmse.setdefault(name, []).append(metrics.rmse(values[origin.validation], baseline))
+for block in scored_blocks:
+    for name, baseline in simple_baselines(block).items():
+        validation_rmse.setdefault(name, []).append(metrics.rmse(values[block], baseline))
 validation_rmse = {name: float(np.mean(rmses)) for name, rmses in validation_rmse.items()}
 best_baseline = min(validation_rmse, key=validation_rmse.get)
 if HYBRID in protocol.scores and np.isfinite(protocol.scores[HYBRID].mean[0]):
@@ -304,8 +308,8 @@ if HYBRID in protocol.scores and np.isfinite(protocol.scores[HYBRID].mean[0]):
 elif sarima.skip_reason(origins[0].origin, season, before="the first origin") is None:
     sarima_blocks = [prep.sarima_one_step(values, o.origin, season)[0] for o in origins]
     if all(f is not None for f in sarima_blocks):
-        validation_rmse[SARIMA] = float(np.mean([metrics.rmse(values[o.validation], f[o.validation])
-                                                 for o, f in zip(origins, sarima_blocks)]))
+        validation_rmse[SARIMA] = float(np.mean([metrics.rmse(values[b], f[b])
+                                                 for b, f in zip(scored_blocks, sarima_blocks)]))
 reference = min(validation_rmse, key=validation_rmse.get)  # the best of the simple baselines and SARIMA
 for candidate in candidates:
     validation_rmse[candidate.name] = protocol.scores[candidate.name].best_score

@@ -148,6 +148,9 @@ print(f"scores to beat (MSE): predicting the mean 1.0 = {memory_tasks.ADDING_MEA
 hide_tensorflow_startup_messages()
 import keras  # noqa: E402
 
+if backend_name() != "tensorflow":  # say so now, not after minutes of training
+    raise BadInputError(f"this case measures gradients with TensorFlow's GradientTape, but Keras runs on the "
+                        f"{backend_name()} backend; run it with KERAS_BACKEND=tensorflow")
 set_seed(args.seed)  # same seed, same numbers: initial weights and shuffling all draw from it
 print(f"\n[2] Keras {keras.__version__} on the {backend_name()} backend, seed {args.seed}")
 
