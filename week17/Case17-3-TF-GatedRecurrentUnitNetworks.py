@@ -92,7 +92,8 @@ CASE = "case17-3-gru"
 run_started = time.perf_counter()
 TEMPERATURE_CSV = paths.data_file(TEMPERATURE.csv)
 # The target on the shipped data was chosen on validation by benchmarks/choose_gru.py; the GRU's
-# size, learning rate and epochs on the shipped data's rolling origins (utils/forecasting/ridge_correction.py).
+# size, learning rate and epochs on the shipped data's rolling origins
+# (utils/forecasting/ridge_correction.py).
 DEFAULT_TARGET_SHIPPED_DATA = TEMPERATURE.target
 TARGETS = ("raw", "diff", "seasonal")  # see Step 2
 N_ORIGINS = 2  # forecast origins before the test; the validation period is cut into this many blocks
@@ -254,8 +255,9 @@ block = n_validation // N_ORIGINS
 origins = rolling_origin.rolling_origins(periods.first_test, block, N_ORIGINS, steps=words.steps)
 print(f"rolling origins: {len(origins)}, each validated on the next {words.count(block)}:")
 for origin in origins:
-    print(f"  origin {origin.origin}: trains on {words.date(dates[0])} .. {words.date(dates[origin.origin - 1])} "
-          f"({words.count(origin.origin)}), validated on {words.date(dates[origin.validation[0]])} .. "
+    print(f"  origin {origin.origin}: trains on {words.date(dates[0])} .. "
+          f"{words.date(dates[origin.origin - 1])} ({words.count(origin.origin)}), "
+          f"validated on {words.date(dates[origin.validation[0]])} .. "
           f"{words.date(dates[origin.validation[-1]])}")
 # "The same day last year" needs a season of history before the first day it forecasts.
 season_candidates = [s for s in season_candidates if s <= periods.first_validation] or [season]
@@ -272,15 +274,16 @@ target = args.target or ("auto" if not shipped_data else DEFAULT_TARGET_SHIPPED_
 
 
 def feasible(target_name, cycle):
-    """Enough windows of this target before the first origin (a seasonal change needs a season first)."""
-    return transforms.first_defined(target_name, cycle)[1] + args.window + 12 <= origins[0].origin
+    """Enough windows of this target (a seasonal change needs a season first) before the block that
+    chooses the ridge's alpha at the first origin: 12 at least."""
+    return transforms.first_defined(target_name, cycle)[1] + args.window + 12 <= origins[0].origin - block
 
 
-pairs = [(t, s) for s in season_candidates for t in (TARGETS if target == "auto" else (target,)) if feasible(t, s)]
+pairs = [(t, s) for s in season_candidates for t in (TARGETS if target == "auto" else (target,))
+         if feasible(t, s)]
 candidate_scores, pair_scores = {}, {}
 if len(pairs) > 1:
-    print("the ridge regression on each candidate's inputs, mean validation RMSE over the origins "
-          f"({unit}; each fitted before its origin):")
+    print(f"the ridge on each candidate's inputs, mean validation RMSE over the origins ({unit}):")
     for pair_target, pair_season in pairs:
         pair_scores[pair_target, pair_season] = rc.ridge_validation(
             values, season_features, origins, pair_target, pair_season, args.window, filled_steps)[0]
@@ -309,7 +312,8 @@ words = calendar_words.with_season(season)
 other_cycles = [lag for lag in present if lag != season]
 cycle_words = {lag: calendar_words.with_season(lag).same_step_last_season for lag in other_cycles}
 if other_cycles:
-    print("also offered as a simple baseline, for the other cycle(s) found: " + ", ".join(cycle_words.values()))
+    print("also offered as a simple baseline, for the other cycle(s) found: "
+          + ", ".join(cycle_words.values()))
 first_input, first_target = transforms.first_defined(target, season)
 windows.check_window_fits(args.window, periods, first_input, first_target, steps=words.steps)
 
@@ -399,10 +403,10 @@ protocol = rc.run(values, season_features, periods.first_test, origins, target, 
 say("\n".join(protocol.trace))
 pick = protocol.pick
 ridge = protocol.test_ridge
-print(f"ridge regression before the test: alpha {ridge.alpha:g}, the lowest error on the last "
-      f"{words.count(block)} before the test of {len(ridge.validation_mse)} tried "
-      f"({min(ridge.validation_mse.values()):g} .. {max(ridge.validation_mse.values()):g}); "
-      f"at the origins: {', '.join(f'{a:g}' for a in protocol.ridge_alphas)}")
+say(f"ridge regression before the test: alpha {ridge.alpha:g}, the lowest error on the last "
+    f"{words.count(block)} before the test of {len(ridge.validation_mse)} tried "
+    f"({min(ridge.validation_mse.values()):g} .. {max(ridge.validation_mse.values()):g}, scaled units); "
+    f"at the origins: {', '.join(f'{a:g}' for a in protocol.ridge_alphas)}")
 print(f"fitting took {protocol.seconds:.1f} s (every origin and the pick's final fit)")
 
 
@@ -429,7 +433,8 @@ validation_rmse[RIDGE] = float(np.mean(protocol.ridge_rmse))
 reference, other = sorted((best_baseline, RIDGE), key=lambda name: validation_rmse[name])
 for candidate in candidates:
     validation_rmse[candidate.name] = protocol.scores[candidate.name].best_score
-print(f"validation, mean RMSE over the origins ({unit}; used for choosing, so the GRUs' rows are optimistic):")
+print(f"validation, mean RMSE over the origins ({unit}; used for choosing, "
+      "so the GRUs' rows are optimistic):")
 for name, rmse in sorted(validation_rmse.items(), key=lambda item: item[1]):
     print(f"  {name:<34}{rmse:10.3f}")
 print(f"the best simple baseline on validation: {best_baseline}")
@@ -455,7 +460,7 @@ print(tables.results_table(scores, unit))
 
 
 def against(other):
-    """The pick against another forecast on the test days: (Diebold–Mariano result, verdict, % gap in RMSE)."""
+    """The pick against another forecast on the test days: (Diebold–Mariano result, verdict, % RMSE gap)."""
     result = diebold_mariano.dm_test(actual - predicted, actual - forecasts[other])
     gap = 100 * (scores[other]["rmse"] - scores[pick]["rmse"]) / scores[other]["rmse"]
     outcome = ("no clear difference" if result.p_value >= diebold_mariano.ALPHA
@@ -513,7 +518,8 @@ metrics.write_metrics(out_dir / "metrics.json", case_metrics.forecast_payload(
     epochs=args.epochs, units=args.units, learning_rate=args.learning_rate, batch_size=args.batch_size,
     backend=backend_name(), pick=pick, refit=protocol.refit,
     candidates={c.name: {"validation_rmse": protocol.scores[c.name].best_score,
-                         "test_rmse": scores[c.name]["rmse"], "epochs": protocol.scores[c.name].best}
+                         "test_rmse": scores[c.name]["rmse"], "epochs": protocol.scores[c.name].best,
+                         "weights_sha256": rc.weights_sha256(protocol.finals[c.name][2])}
                 for c in candidates},
 ))
 
@@ -524,7 +530,8 @@ plotting.save_figure(
         {name: result.mean for name, result in protocol.scores.items()},
         {name: result.best for name, result in protocol.scores.items()}, unit,
         "Validation RMSE per epoch, mean over the rolling origins",
-        [(f"{name} (validation)", validation_rmse[name]) for name in dict.fromkeys((best_baseline, reference))],
+        [(f"{name} (validation)", validation_rmse[name])
+         for name in dict.fromkeys((best_baseline, reference))],
         epoch0_labels={CORRECTION: "= ridge"}),
     out_dir / "validation.png", show,
 )
@@ -560,7 +567,8 @@ next_data = at_next.daily if pick == PLAIN else at_next.correction
 row = next_data.rows([len(values)])
 next_value = float(next_data.levels(gru_forecast(pick_weights, next_data.X[row]), row)[0])
 print(f"\n[7] the last {words.step} of the data, {words.date(dates[-1])}: {values[-1]:.1f} {unit}")
-print(f"Predicted {quantity} for {words.date(next_date)} (by the pick, {pick}): {next_value:.1f}"
+print(f"forecast by the pick ({pick}):")
+print(f"Predicted {quantity} for {words.date(next_date)}: {next_value:.1f}"
       + (f" {unit}" if shipped_data else ""))
 
 # %% [markdown]
@@ -596,8 +604,9 @@ trace_before = cells.run_cell(gate_layer, gate_window)
 gate_layer.set_weights(trained[:3])
 trace, keras_gap = cell_views.replay_beside_keras(gate_layer, gate_window)  # Keras's own answer, to compare
 window_dates = [words.date(d) for d in dates[gate_position - args.window:gate_position]]
-say(f"\n[8] the GRU cell of {shown_name}{' (the pick)' if shown_name == pick else ' (the pick is the ridge itself)'}"
-    f" on the {words.count(args.window)} before {words.date(dates[gate_position])} "
+whose = " (the pick)" if shown_name == pick else " (the pick is the ridge itself)"
+say(f"\n[8] the GRU cell of {shown_name}{whose} on the {words.count(args.window)} "
+    f"before {words.date(dates[gate_position])} "
     f"(NumPy replay; last hidden state differs from Keras by {keras_gap:.1e})")
 print(cell_views.gate_tables(trace, ("update_gate", "reset_gate"), window_dates, words, 14))
 # What training changed: each gate, averaged over the window and every unit, before and after.
