@@ -177,7 +177,7 @@ elif not cycles:
 elif season in present and len(present) > 1:  # a weekly and a yearly cycle: validation decides (Step 2)
     season_candidates = [season, *(lag for lag in present if lag != season)]
     season_from = "validation"
-    reason = ("the data show " + " and ".join(f"a {calendar_words.count(lag)} cycle" for lag in present)
+    reason = ("the data show " + " and ".join(f"a {lag}-{calendar_words.step} cycle" for lag in present)
               + ": the rolling origins choose between them in Step 2")
 elif season in present:  # the data confirm the calendar's yearly cycle
     season_from = "calendar and data"
@@ -297,8 +297,7 @@ if len(pairs) > 1:
     target = best_target
     if len(season_candidates) > 1:
         season = best_season
-        say(f"Season: {calendar_words.count(season)}, the lower mean "
-            "validation RMSE of the ridge (the evidence above)"
+        say(f"Season: {calendar_words.count(season)}, the lower mean validation RMSE of the ridge (above)"
             + (" (the two seasons tie for this target: the calendar's is kept)"
                if len({round(pair_scores[target, s], 9) for s in season_candidates if (target, s) in
                        pair_scores}) == 1 else ""))
