@@ -18,7 +18,6 @@ from conftest import (
     write_monthly_csv,
 )
 
-from utils.forecasting import transforms
 from utils.forecasting.features import day_of_year_features
 
 SCRIPT = "Case17-3-TF-GatedRecurrentUnitNetworks.py"
@@ -30,7 +29,7 @@ DROPPED = (200, 383, 479, 480, 550)
 FILLED_IN_TEST = sum(day >= N_DAYS - N_TEST for day in DROPPED)  # filled, so never scored
 WINDOW = 7
 TINY = ["--epochs", "3", "--units", "4", "--window", str(WINDOW), "--batch-size", "64", "--no-show"]
-OUTPUTS = ("loss.png", "forecast.png", "series.png", "gates.png", "model.keras", "metrics.json",
+OUTPUTS = ("validation.png", "forecast.png", "series.png", "gates.png", "model.keras", "metrics.json",
            "predictions.csv")
 FIRST_DAY = pd.Timestamp("2001-01-01")
 
@@ -107,10 +106,13 @@ def test_smoke_run_writes_every_output_and_a_full_trace(tiny_runs):
     for text in (f"[1] {N_DAYS} values of 'Temp'", "one per day", "three periods", "training", "validation",
                  "test        2002-04-26 .. 2002-08-23  (120 days; scored once, at the end)",
                  "(samples, window, features)", "input scaler:", "3 features",
-                 "Total params", "GRU: 3·(4·(4+3)+2·4) = 108 (Keras counts 108)", "Epoch 3/3", "[6] saved",
+                 "Total params", "GRU: 3·(4·(4+3)+2·4) = 108 (Keras counts 108)", "[6] saved",
+                 "rolling origins: 2, each validated on the next 48 days", "ridge + GRU correction",
+                 "the ridge alone, = the correction's epoch 0", "the rule, fixed in advance",
                  "persistence (yesterday)", "mean of the last 7 days", "same day last year",
                  "ridge (same inputs)",
-                 "ridge regression: alpha", "the best simple baseline on validation:", "scored once",
+                 "ridge regression before the test: alpha", "the best simple baseline on validation:",
+                 "scored once",
                  "update_gate (GRU)", "reset_gate (GRU)", "before training"):
         assert flat(text) in flat(run.stdout), text
     assert trace_problems(run.stdout, last_step=8) == []
@@ -121,7 +123,7 @@ def test_smoke_run_writes_every_output_and_a_full_trace(tiny_runs):
     assert "temperature" not in run.stdout.lower() and "°C" not in run.stdout
     assert "Temp)" in run.stdout
     last_line = last_paragraph(run.stdout)
-    assert last_line.startswith("On the test period the GRU ")
+    assert last_line.startswith("On the test period the pick (")
     assert "best simple baseline chosen on validation" in last_line
     assert "ridge regression" in last_line and "%" in last_line
     date, value = next_day_prediction(run.stdout)
@@ -135,8 +137,15 @@ def test_metrics_json_has_the_documented_keys(tiny_runs):
     assert m["test_points"] == N_TEST - FILLED_IN_TEST  # the last 20 % of the days but the filled ones
     assert m["periods"] == {"train": 384, "validation": 96, "test": N_TEST}
     assert (m["window"], m["epochs"], m["seed"], m["units"]) == (WINDOW, 3, 42, 4)
-    assert m["params"] == 108 + 5  # the GRU and the Dense layer (4 weights + 1 bias)
+    # the pick's GRU and its Dense layer (4 weights + 1 bias); the correction reads one more feature
+    assert m["params"] == {"GRU": 108, "ridge + GRU correction": 120}[m["pick"]] + 5
     assert set(m["baselines"]) == {"persistence", "mean_last_7", "seasonal_naive", "ridge"}
+    assert set(m["candidates"]) == {"GRU", "ridge + GRU correction"} and isinstance(m["refit"], bool)
+    for name, entry in m["candidates"].items():
+        assert 0 < entry["validation_rmse"] and 0 < entry["test_rmse"] and 0 <= entry["epochs"] <= 3
+        assert entry["epochs"] >= 1 or name == "ridge + GRU correction"  # epoch 0 is only the ridge
+    assert m["model_rmse"] == m["candidates"][m["pick"]]["test_rmse"]
+    assert m["validation"]["model_rmse"] == m["candidates"][m["pick"]]["validation_rmse"]
     for score in (*m["baselines"].values(), {"rmse": m["model_rmse"], "mae": m["model_mae"]}):
         assert set(score) == {"rmse", "mae"}
         assert 0 < score["mae"] <= score["rmse"] < 10
@@ -147,11 +156,16 @@ def test_metrics_json_has_the_documented_keys(tiny_runs):
     choices = m["choices"]
     assert choices["target"] == m["target"] and choices["target"] in ("raw", "diff", "seasonal")
     candidates = choices["target_candidates_validation_rmse"]
-    assert set(candidates) == {"raw", "diff", "seasonal"}  # --csv: auto tries all three
+    # --csv: auto tries every target with 12 windows before the block that chooses the ridge's alpha at
+    # the first origin (day 336): 'seasonal' would need 365 + 7 + 12 days
+    assert set(candidates) == {"raw", "diff"}
     assert choices["target"] == min(candidates, key=candidates.get)
-    assert 1 <= choices["best_epoch"] <= choices["epochs_run"] <= 3 and choices["ridge_alpha"] > 0
+    assert choices["best_epoch"] == m["candidates"][m["pick"]]["epochs"] and choices["ridge_alpha"] > 0
+    assert "patience" not in m  # no early stopping: the epoch count is chosen on the origins
     assert m["unit"] == "Temp" and m["step"] == "day" and m["season"] == 365
-    assert m["backend"] == "tensorflow" and m["fit_seconds"] > 0 and len(m["weights_sha256"]) == 64
+    assert m["backend"] == "tensorflow" and m["fit_seconds"] > 0
+    # the pick's weights' fingerprint, empty when the pick is the ridge itself (the correction at epoch 0)
+    assert len(m["weights_sha256"]) == (0 if m["candidates"][m["pick"]]["epochs"] == 0 else 64)
 
 
 def test_the_verdict_is_against_the_best_reference_chosen_on_validation(tiny_runs):
@@ -167,7 +181,7 @@ def test_the_verdict_is_against_the_best_reference_chosen_on_validation(tiny_run
     assert ref["rmse"] == m["baselines"][ref["key"]]["rmse"]
     saved = pd.read_csv(folder / "original" / "predictions.csv", index_col=0)
     assert ref["name"] in saved.columns
-    dm = dm_test(saved["actual"] - saved["GRU"], saved["actual"] - saved[ref["name"]])
+    dm = dm_test(saved["actual"] - saved[m["pick"]], saved["actual"] - saved[ref["name"]])
     # predictions.csv keeps 4 decimals, metrics.json 7 significant digits
     assert ref["dm_p_value"] == pytest.approx(dm.p_value, abs=2e-3)
     assert ref["dm_statistic"] == pytest.approx(dm.statistic, abs=2e-2)
@@ -177,7 +191,8 @@ def test_the_verdict_is_against_the_best_reference_chosen_on_validation(tiny_run
     last_line = last_paragraph(runs["original"].stdout)
     opening = {"better": "is more accurate than", "worse": "is less accurate than",
                "no clear difference": "shows no clear difference from"}[expected]
-    assert last_line.startswith(f"On the test period the GRU {opening} the best reference chosen on valid")
+    assert last_line.startswith(f"On the test period the pick ({m['pick']}) {opening} the best reference "
+                                "chosen on valid")
     assert f"Diebold–Mariano p = {ref['dm_p_value']:.3f}" in last_line
 
 
@@ -243,14 +258,20 @@ def test_missing_days_are_filled_named_and_windows_stay_daily(tiny_runs):
 
 def test_the_test_period_changes_nothing_but_the_test_scores(tiny_runs):
     """Honest by construction: every test-period value replaced by other numbers, same seed.
-    Every choice (target, ridge alpha, early-stopping epoch, baseline to beat), every validation
-    score and the trained weights stay exactly the same; only the test scores move."""
+    Every choice (target, season, ridge alpha, candidate, epoch count, refit, baseline to beat), every
+    validation score and the trained weights stay exactly the same; only the test scores move."""
     folder, runs = tiny_runs
     assert runs["altered"].returncode == 0, runs["altered"].stderr[-3000:]
     original, altered = read_metrics(folder / "original"), read_metrics(folder / "altered")
     assert altered["choices"] == original["choices"]
     assert altered["validation"] == original["validation"]
     assert altered["weights_sha256"] == original["weights_sha256"]
+    assert (altered["pick"], altered["refit"]) == (original["pick"], original["refit"])
+    # every candidate's validation score, epoch count and final weights (trained before the test)
+    assert ({k: (v["validation_rmse"], v["epochs"], v["weights_sha256"])
+             for k, v in altered["candidates"].items()}
+            == {k: (v["validation_rmse"], v["epochs"], v["weights_sha256"])
+                for k, v in original["candidates"].items()})
     assert altered["periods"] == original["periods"]
     assert altered["test_first_date"] == original["test_first_date"]
     assert altered["model_rmse"] > 2 * original["model_rmse"]  # the new test values are far off the series
@@ -264,39 +285,40 @@ def test_the_test_period_changes_nothing_but_the_test_scores(tiny_runs):
 
 
 def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
-    """Rebuild the inputs with utils, as the script does, and predict with the reloaded model:
-    the test days must match predictions.csv and the last window the printed next-day value."""
+    """Rebuild the pick's inputs with utils (fitted before the test when it refitted, else before the last
+    origin) and predict with the reloaded model: the test days must match predictions.csv, and the next
+    day's value the printed one."""
     import keras
 
-    from utils.forecasting import scaling, timeline, windows
+    from utils.forecasting import ridge_correction as rc
+    from utils.forecasting import rolling_origin
     from utils.loading.calendar import fill_gaps
     from utils.loading.series import load_series
 
     folder, runs = tiny_runs
-    target = read_metrics(folder / "original")["target"]
+    m = read_metrics(folder / "original")
     model = keras.saving.load_model(folder / "original" / "model.keras")
     series = fill_gaps(load_series(folder / "tiny.csv", "Date", "Temp"))[0]
-    values = series.to_numpy()
-    periods = timeline.three_periods(len(values), N_TEST, 96)
-    inputs, targets = transforms.inputs_and_targets(values, target, 365)
-    input_scaler = scaling.fit_scaler(inputs[periods.training()], (-1, 1))
-    target_scaler = scaling.fit_scaler(targets[periods.training()], (-1, 1))
-    features = np.column_stack([scaling.scale(input_scaler, inputs), day_of_year_features(series.index)])
-    X, y, positions = windows.make_windows(features, scaling.scale(target_scaler, targets), WINDOW)
-    split = windows.split_three(X, y, positions, periods)
-    split = windows.without_steps(split, [d for d in DROPPED])  # the case scores no filled day
+    values, season = series.to_numpy(), m["season"]
+    origins = rolling_origin.rolling_origins(N_DAYS - N_TEST, 48, 2)
+    end = N_DAYS - N_TEST if m["refit"] else origins[-1].origin
+    day_features = day_of_year_features(series.index)
 
-    def forecast(X_part, part_positions):
-        scaled = model.predict(X_part, verbose=0)[:, 0]
-        levels = scaling.unscale(target_scaler, scaled)
-        return transforms.to_levels(levels, values, part_positions, target, 365)
+    def forecast(extended, features, steps):
+        at = rc.prepare_at(extended, features, end, m["target"], season, WINDOW, 48, list(DROPPED))
+        data = at.correction if m["pick"] == "ridge + GRU correction" else at.daily
+        rows = data.rows(steps)
+        return data.levels(model.predict(data.X[rows], verbose=0)[:, 0], rows)
 
     saved = pd.read_csv(folder / "original" / "predictions.csv", index_col=0)
-    predicted = forecast(split.X_test, split.test_positions)
-    np.testing.assert_allclose(predicted, saved["GRU"].to_numpy(), atol=1e-3)
+    test_steps = [t for t in range(N_DAYS - N_TEST, N_DAYS) if t not in DROPPED]
+    predicted = forecast(values, day_features, test_steps)
+    np.testing.assert_allclose(predicted, saved[m["pick"]].to_numpy(), atol=1e-3)
     # a real forecast, not a copy
-    assert not np.allclose(saved["GRU"], saved["persistence (yesterday)"], atol=0.1)
-    next_value = forecast(features[-WINDOW:][None], np.array([len(values)]))[0]
+    assert not np.allclose(saved[m["pick"]], saved["persistence (yesterday)"], atol=0.1)
+    next_features = day_of_year_features(series.index.append(pd.DatetimeIndex([series.index[-1]
+                                                                                + pd.Timedelta(days=1)])))
+    next_value = forecast(np.append(values, values[-1]), next_features, [N_DAYS])[0]
     assert abs(next_value - next_day_prediction(runs["original"].stdout)[1]) <= 0.05 + 1e-6  # printed to 0.1
 
 
@@ -339,7 +361,8 @@ def bad_input_cases(folder):
         "non-numeric": (["--csv", non_numeric], ["line 3", "'cold'", "not a number"]),
         "window 0": (["--window", "0"], ["--window", "1 or more"]),
         # the shipped data, found from another folder, then too short for such a window
-        "too short": (["--window", "3000"], ["--window 3000", "training samples", "--window 2544 or less"]),
+        # 2557 days before the validation period (two origins of 182 days before the 731 test days)
+        "too short": (["--window", "3000"], ["--window 3000", "training samples", "--window 2545 or less"]),
         "window too long, own csv": (["--csv", good, "--window", "500"],
                                      ["--window 500", "training samples", "--window 372 or less"]),
         "no year before validation": (["--csv", short], ["same day last year", "365 days", "longer series"]),
@@ -363,9 +386,10 @@ def test_bad_input_ends_in_one_clear_line(bad_runs, case):
     assert "Epoch" not in result.stdout  # it stopped before any training
 
 
-def test_temperature_task_prepares_the_data_exactly_as_the_case(tiny_runs):
-    """utils.forecasting.tasks.temperature_task (used by Case 17-5) on the same CSV: same periods, same ridge
-    alpha and forecasts, same baseline to beat, same test days as the case's own run."""
+def test_temperature_task_scores_the_same_test_days_as_the_case(tiny_runs):
+    """utils.forecasting.tasks.temperature_task (used by Case 17-5) on the same CSV: same periods, same test
+    days and actual values, same simple baselines as the case's own run. (Its ridge is still fitted on the
+    training period with alpha chosen on the one validation period; the case's is refitted at each origin.)"""
     from utils.forecasting.tasks import temperature_task
 
     folder, _ = tiny_runs
@@ -378,14 +402,8 @@ def test_temperature_task_prepares_the_data_exactly_as_the_case(tiny_runs):
     saved = pd.read_csv(folder / "original" / "predictions.csv", index_col=0)
     assert list(task.test_dates.strftime("%Y-%m-%d")) == list(saved.index)
     np.testing.assert_allclose(task.actual, saved["actual"], atol=1e-4)
-    np.testing.assert_allclose(task.baselines["ridge (same inputs)"], saved["ridge (same inputs)"], atol=1e-3)
     np.testing.assert_allclose(task.baselines["persistence"], saved["persistence (yesterday)"], atol=1e-4)
-    assert task.choices["ridge_alpha"] == pytest.approx(m["choices"]["ridge_alpha"], rel=1e-6)  # 7 digits
     assert task.choices["target"] == m["target"]
-    names = {"persistence": "persistence", "mean of the last 7 days": "mean_last_7",
-             "same day last year": "seasonal_naive"}
-    assert names[task.choices["best_baseline"]] == m["best_baseline_on_validation"]
-    assert task.choices["patience"] == m["patience"] and task.choices["learning_rate"] == m["learning_rate"]
 
 
 def test_the_test_period_is_fixed_by_the_data_not_by_the_window():

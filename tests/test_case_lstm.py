@@ -24,6 +24,7 @@ SCRIPT = "Case17-2-TF-LongShortTerm-Memory-LSTM-RNN.py"
 TINY = ["--epochs", "3", "--units", "4", "--window", "12", "--no-show"]
 N_TEST = 12  # the course rule for 72 months: the last 20 % of the 60 windows of 12 months
 WINDOWS = (6, 9)  # besides run1's 12
+GAP = 54  # a month missing from the CSV inside the second origin's block (months 48..59)
 BAD_INPUTS = ["missing file", "missing column", "non-numeric", "too short", "window too long", "window 0",
               "epochs -1", "unknown flag", "output in data"]
 
@@ -32,6 +33,7 @@ def start_runs(tmp_path_factory):
     """Every run of this file, side by side in the background, each from another folder than the repository:
     - "run1", "run2": the same seed twice on a small synthetic monthly CSV;
     - "changed": that CSV with other numbers in its test period; "w6", "w9": other windows;
+    - "gap": that CSV without month GAP (filled from the month before, so never scored);
     - "weekly": a student's weekly sales; "default": the shipped data;
     - "bad: <case>": each bad input of BAD_INPUTS."""
     folder = tmp_path_factory.mktemp("lstm")
@@ -41,6 +43,7 @@ def start_runs(tmp_path_factory):
     changed.loc[len(changed) - N_TEST:, "Production"] = other_numbers
     changed.to_csv(folder / "changed.csv", index=False)
     weekly = write_weekly_sales_csv(folder / "shop.csv")
+    pd.read_csv(csv).drop(index=GAP).to_csv(folder / "gap.csv", index=False)
 
     def start(name, *flags, cwd=folder):
         return start_script(SCRIPT, *flags, "--output-dir", folder / name, cwd=cwd)
@@ -48,6 +51,7 @@ def start_runs(tmp_path_factory):
     before = data_fingerprint()
     runs = {f"run{i}": start(f"run{i}", "--csv", csv, *TINY) for i in (1, 2)}
     runs["changed"] = start("changed", "--csv", folder / "changed.csv", *TINY)
+    runs["gap"] = start("gap", "--csv", folder / "gap.csv", *TINY, "--epochs", "1")
     for window in WINDOWS:
         runs[f"w{window}"] = start(f"w{window}", "--csv", csv, *TINY, "--epochs", "1",
                                    "--window", str(window))
@@ -221,6 +225,26 @@ def test_test_values_change_no_choice_and_no_weight(lstm_runs):
         return [line for line in part.splitlines() if "fitting took" not in line]
 
     assert choosing(run.stdout) == choosing(first_run.stdout)  # the trace of every choice is the same
+
+
+def test_a_filled_month_in_a_validation_block_is_not_scored(lstm_runs):
+    """The gap's month is no measurement: the references' validation scores leave it out, and the trace
+    says so (tests/test_rolling_choice.py checks the candidates' curves and the refit comparison)."""
+    folder, runs = lstm_runs
+    run = runs["gap"]
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "1 filled step(s) before the test are no measurement" in flat(run.stdout)
+    values = pd.read_csv(folder / "gap.csv")["Production"].to_numpy()
+    values = np.insert(values, GAP, values[GAP - 1])  # as fill_gaps fills it
+    blocks = [np.arange(36, 48), np.arange(48, 60)]  # the two origins' blocks, before the 12 test months
+
+    def naive_rmse(leave_out):
+        return np.mean([np.sqrt(np.mean((values[b] - values[b - 1]) ** 2))
+                        for b in (block[~np.isin(block, leave_out)] for block in blocks)])
+
+    reported = read_metrics(folder / "gap")["validation"]["naive"]
+    assert reported == pytest.approx(naive_rmse([GAP]), rel=1e-6)  # metrics.json keeps 7 digits
+    assert reported != pytest.approx(naive_rmse([]), rel=1e-3)  # the filled month, scored, would differ
 
 
 def test_a_weekly_series_is_described_in_weeks(lstm_runs):

@@ -103,17 +103,24 @@ def forecast_payload(case):
             "same day last year": "seasonal_naive",
         }
         other = {"ridge (same inputs)": "ridge"}
-        extra = {"batch_size": 128, "patience": 10}
+        extra = {
+            "batch_size": 128,
+            "pick": "model",
+            "refit": True,
+            "candidates": {"model": {"validation_rmse": 1.0, "test_rmse": 1.0, "epochs": 4,
+                                     "weights_sha256": "0" * 64}},
+        }
         choices = {
             "target": "raw",
             "target_candidates_validation_rmse": {},
             "ridge_alpha": 10.0,
-            "best_epoch": 9,
-            "epochs_run": 12,
+            "best_epoch": 4,
             "best_baseline": "mean_last_7",
             "reference": "ridge",
-            "season_from": "calendar and data",
-            "cycles_autocorrelation": {"7": 0.04, "365": 0.63},
+            "season_from": "validation",
+            "pick_rule_p_value": 0.1,
+            "season_candidates_validation_rmse": {"365": 2.0, "7": 2.1},
+            "cycles_autocorrelation": {"7": 0.4, "365": 0.63},
         }
         extra["reference"] = case_metrics.reference_entry(
             "ridge (same inputs)", "ridge", 1.0, SimpleNamespace(statistic=-0.5, p_value=0.6),
@@ -331,9 +338,10 @@ def test_the_forecast_payloads_keep_their_key_order():
     gru = forecast_payload("17-3")
     assert list(gru["validation"]) == ["model_rmse", "ridge", "persistence", "mean_last_7", "seasonal_naive"]
     assert list(gru["baselines"]) == ["persistence", "mean_last_7", "seasonal_naive", "ridge"]
-    assert list(gru)[-4:] == ["learning_rate", "batch_size", "patience", "backend"]
+    assert list(gru)[-6:] == ["learning_rate", "batch_size", "backend", "pick", "refit", "candidates"]
     lstm = forecast_payload("17-2")
-    assert "patience" not in lstm  # Case 17-2 chooses the epoch count on the rolling origins
+    # both cases choose the epoch count on the rolling origins: no early stopping
+    assert "patience" not in lstm and "patience" not in gru
     assert list(lstm)[-4:] == ["backend", "pick", "refit", "candidates"]
 
 

@@ -180,3 +180,54 @@ def test_the_epoch_guard_keeps_a_correction_at_epoch_0_unless_its_epochs_are_cle
     assert guarded.scores[correction].best == 0
     assert guarded.scores[correction].best_score == free.scores[correction].mean[0]
     assert any("stays at epoch 0" in line for line in guarded.trace)
+
+
+def small_candidates():
+    return rolling_choice.default_candidates(
+        window=12, units=4, max_epochs=3, hybrid_units=4, hybrid_max_epochs=3
+    )
+
+
+def test_a_filled_last_validation_step_is_no_score_and_no_target():
+    """A gap on the last step before the test, filled: whatever value fills it, no validation score, no
+    choice and no refit comparison changes (it is no window's input before the test either)."""
+    values = monthly_with_level_shift()
+    gap = FIRST_TEST - 1  # the last step of origin 88's block
+    values[gap] = values[gap - 1]  # as fill_gaps fills it: the value before
+    other = values.copy()
+    other[gap] += 200.0  # another filled value, far off
+    small = small_candidates()
+    first = rolling_choice.run(values, FIRST_TEST, 12, seed=1, candidates=small, unscored_steps=[gap])
+    second = rolling_choice.run(other, FIRST_TEST, 12, seed=1, candidates=small, unscored_steps=[gap])
+    for name in first.scores:
+        np.testing.assert_array_equal(second.scores[name].per_origin, first.scores[name].per_origin)
+    assert (second.pick, second.epochs, second.refit) == (first.pick, first.epochs, first.refit)
+    assert (second.refit_rmse, second.no_refit_rmse, second.refit_p_value) == (
+        first.refit_rmse, first.no_refit_rmse, first.refit_p_value)
+    assert any("1 filled step(s) before the test are no measurement" in line for line in first.trace)
+    scored = rolling_choice.run(other, FIRST_TEST, 12, seed=1, candidates=small)  # the step counted
+    kind = next(c.kind for c in first.candidates if c.name == first.pick)  # a correction is named after its
+    same = next(c.name for c in scored.candidates if c.kind == kind and c.target == first.candidates[  # base
+        [c.name for c in first.candidates].index(first.pick)].target)
+    assert not np.array_equal(scored.scores[same].per_origin[1], first.scores[first.pick].per_origin[1])
+
+
+def test_a_filled_step_inside_a_validation_block_is_left_out_of_every_score_and_target():
+    """The protocol's scores equal those computed by hand without the filled step: at the origin whose
+    block holds it (it is not scored) and at the later origin (it is no training target)."""
+    values = monthly_with_level_shift()
+    gap = 80  # inside origin 76's block, before origin 88
+    values[gap] = values[gap - 1]
+    plain = small_candidates()[0]
+    result = rolling_choice.run(values, FIRST_TEST, 12, seed=1, candidates=[plain], unscored_steps=[gap])
+    for row, origin in enumerate(result.origins):
+        data = candidates.prepare_plain(values, origin.origin, plain.target, 12, plain.window)
+        train = data.training_rows()
+        train = train[data.positions[train] != gap]
+        trainer = SnapshotTrainer(plain.window, 1, plain.units, plain.learning_rate, plain.batch_size, seed=1)
+        snapshots = trainer.fit(data.X[train], data.y[train], plain.max_epochs)
+        scored = origin.validation[origin.validation != gap]
+        rows = data.rows(scored)
+        by_hand = [np.sqrt(np.mean((values[scored] - data.levels(forecast(w, data.X[rows]), rows)) ** 2))
+                   for w in snapshots[1:]]
+        np.testing.assert_allclose(result.scores[plain.name].per_origin[row, 1:], by_hand, rtol=1e-12)

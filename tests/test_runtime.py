@@ -148,3 +148,48 @@ def test_a_run_that_ends_on_bad_input_leaves_no_empty_output_folder(tmp_path, wr
     assert run.returncode == 2 and run.stderr.strip() == "error: a bad flag; fix it"
     assert (tmp_path / "new").exists() == writes_a_file
     assert tmp_path.exists()  # a folder that was there before is never removed
+
+
+# What TensorFlow's C++ code prints while it loads, before any log level applies.
+TENSORFLOW_STARTUP_LINES = ("All log messages before absl::InitializeLog()", "Could not find cuda drivers",
+                            "oneDNN custom operations", "This TensorFlow binary is optimized")
+NO_JAX = "jax is not installed, so the JAX backend cannot be tried (pip install jax jaxlib to run this)"
+ON_JAX = dict(os.environ, KERAS_BACKEND="jax", PYTHONPATH=str(paths.REPO_ROOT))
+
+
+def has_jax():
+    import importlib.util
+
+    return importlib.util.find_spec("jax") is not None
+
+
+@pytest.mark.skipif(not has_jax(), reason=NO_JAX)
+def test_on_the_jax_backend_no_tensorflow_startup_line_reaches_stderr():
+    """Keras seeds TensorFlow on every backend (keras.utils.set_random_seed loads it when installed):
+    a script that seeds with set_seed, trains and predicts on JAX prints none of TensorFlow's lines."""
+    script = (
+        "from utils.plumbing.runtime import backend_name, set_seed\n"
+        "import keras, numpy as np\n"
+        "set_seed(1)\n"
+        "model = keras.Sequential([keras.Input((3, 1)), keras.layers.LSTM(2), keras.layers.Dense(1)])\n"
+        "model.compile(optimizer='adam', loss='mse')\n"
+        "model.fit(np.zeros((8, 3, 1), 'float32'), np.zeros(8, 'float32'), verbose=0)\n"
+        "print(backend_name(), model.predict(np.zeros((1, 3, 1), 'float32'), verbose=0).shape)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=ON_JAX,
+                            cwd=paths.REPO_ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["jax", "(1,", "1)"]
+    for line in TENSORFLOW_STARTUP_LINES:
+        assert line not in result.stderr, result.stderr[-3000:]
+
+
+@pytest.mark.skipif(not has_jax(), reason=NO_JAX)
+def test_case_17_4_on_the_jax_backend_says_it_needs_tensorflow_in_one_line():
+    """Its gradients come from tf.GradientTape: on JAX it stops at once, without a traceback."""
+    from conftest import assert_clean_failure
+
+    script = paths.REPO_ROOT / "week17" / "Case17-4-TF-Vanishing-Exploding-Gradients.py"
+    result = subprocess.run([sys.executable, str(script), "--quick", "--no-show"], capture_output=True,
+                            text=True, env=ON_JAX, cwd=paths.REPO_ROOT, timeout=300)
+    assert_clean_failure(result, "KERAS_BACKEND=tensorflow", "jax")

@@ -326,3 +326,12 @@ def test_load_text_not_utf8_names_the_byte_offset(tmp_path):
     with pytest.raises(BadInputError, match="UTF-8") as info:
         load_text(path)
     assert "offset 9" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_count_ngrams_counts_each_bigram_and_its_context_once():
+    from utils.language.ngrams import count_ngrams
+
+    ids = np.array([0, 1, 0, 1, 2])  # bigrams: 01, 10, 01, 12
+    table = count_ngrams(ids, 2, 3)
+    assert table.gram_count(np.array([0 * 3 + 1, 1 * 3 + 0, 1 * 3 + 2, 2 * 3 + 0])).tolist() == [2, 1, 1, 0]
+    assert table.context_count(np.array([0, 1, 2])).tolist() == [2, 2, 0]  # "2" never precedes anything

@@ -294,8 +294,10 @@ baseline_keys = {f"naive ({words.last_step})": "naive",
                  f"seasonal naive ({words.season_ago})": "seasonal_naive",
                  "seasonal naive + last change": "seasonal_naive_plus_last_change"}
 reference_keys = baseline_keys | {SARIMA: "sarima"}
+filled_steps = np.flatnonzero(dates.isin(filled_dates))  # no measurement: never a target, never scored
 protocol = rolling_choice.run(values, periods.first_test, season, args.seed, candidates=candidates,
                               n_origins=N_ORIGINS, block=season, forecast_all=True, unit=unit,
+                              unscored_steps=filled_steps,
                               reference_labels={key: name for name, key in reference_keys.items()})
 say("\n".join(protocol.trace))
 candidates = protocol.candidates  # the correction is named after its base
@@ -317,8 +319,8 @@ def simple_baselines(steps):
     }
 
 
-# The references were scored on the same origins' blocks by the protocol; which one to beat is itself
-# a choice, made there (the best of the simple baselines and SARIMA).
+# The references were scored on the same origins' blocks by the protocol (their filled dates left
+# out); which one to beat is itself a choice, made there (the best of the simple baselines and SARIMA).
 validation_rmse = {name: protocol.reference_scores[key].best_score
                    for name, key in reference_keys.items() if key in (protocol.reference_scores or {})}
 best_baseline = min((name for name in validation_rmse if name in baseline_keys), key=validation_rmse.get)

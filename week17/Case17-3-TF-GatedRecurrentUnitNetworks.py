@@ -5,24 +5,30 @@ The data: the lowest temperature of every day in Melbourne, Australia, from 1981
 (warm nights in January, cold ones in July) and a lot of day-to-day noise.
 The question: given the last week, how cold will tomorrow night be?
 
+Two models answer it: the course's plain GRU, and the GRU as a learnt correction to a ridge
+regression (a linear model on the same inputs). Validation at several forecast origins picks one.
+
 What this case teaches, step by step:
   1. load the data, repair the two missing days, and look at its cycles: the calendar says a daily
      series could repeat weekly or yearly, the training period says which cycles are there;
-  2. split time into training, validation and test periods; decide what the GRU predicts,
-     scale it on the training period only, and add the day of the year as extra inputs;
-  3. cut 7-day windows and give each one to the period of the day it predicts;
+  2. split time into training, validation and test periods, and cut the validation period into
+     two forecast origins (rolling-origin validation); decide what the GRU predicts (and, when
+     both a weekly and a yearly cycle are there, the season) with the ridge on those origins;
+     scale on the steps before each origin only, and add the day of the year as extra inputs;
+  3. cut 7-day windows, each labelled with the day it predicts;
   4. build a small GRU and count its parameters;
-  5. train it with early stopping on the validation period, choose the ridge regression's
-     penalty, the simple baseline to beat and the reference (that baseline or the ridge) on
-     validation too, then score the test period once, and ask a Diebold–Mariano test whether the
-     GRU's gap to the reference is more than chance;
-  6. plot the losses and the forecasts;
+  5. train both candidates at both origins for a fixed number of epochs, choose the candidate and
+     its epoch count on the mean validation score over the origins, decide whether to refit; choose
+     the simple baseline to beat and the reference (that baseline or the ridge) on the origins too;
+     then score the test period once, and ask a Diebold-Mariano test whether the pick's gap to the
+     reference is more than chance;
+  6. plot the validation score per epoch and the forecasts;
   7. predict the day after the data ends, as the course does;
   8. look inside the GRU cell, before and after training: its update and reset gates on every
      day of one window.
 
-Every choice (the defaults below, the season, early stopping, the ridge penalty, the baseline to
-beat, the reference) is made on the training and validation periods only; the test period is
+Every choice (the defaults below, the season, the target, the epochs, the candidate, the ridge
+penalty, the baseline to beat, the reference) is made before the test period; the test period is
 scored once, at the end.
 
 Run it:   python week17/Case17-3-TF-GatedRecurrentUnitNetworks.py
@@ -54,7 +60,7 @@ from utils.forecasting import (
     case_metrics,
     diebold_mariano,
     metrics,
-    scaling,
+    rolling_origin,
     scoring,
     seasonality,
     timeline,
@@ -62,8 +68,9 @@ from utils.forecasting import (
     transforms,
     windows,
 )
+from utils.forecasting import ridge_correction as rc
 from utils.forecasting.features import day_of_year_features
-from utils.forecasting.ridge import ridge_on_validation
+from utils.forecasting.gru_snapshots import gru_forecast
 from utils.forecasting.settings import TEMPERATURE
 from utils.loading import step_words
 from utils.loading.calendar import dates_after, fill_gaps, step_kind
@@ -76,7 +83,7 @@ from utils.plumbing.runtime import (
     set_seed,
 )
 from utils.recurrent import cells, parameters
-from utils.showing import cell_views, plotting, series_views, tables, window_shapes
+from utils.showing import cell_views, plotting, series_views, tables
 from utils.showing.trace import say
 
 exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2, not a traceback
@@ -84,24 +91,31 @@ exit_cleanly_on_bad_input()  # bad input ends in one clear line and exit code 2,
 CASE = "case17-3-gru"
 run_started = time.perf_counter()
 TEMPERATURE_CSV = paths.data_file(TEMPERATURE.csv)
-# The defaults (utils/forecasting/settings.py; with the day-of-year features) were chosen on the
-# validation period only, by benchmarks/choose_gru.py.
+# The target on the shipped data was chosen on validation by benchmarks/choose_gru.py; the GRU's
+# size, learning rate and epochs on the shipped data's rolling origins
+# (utils/forecasting/ridge_correction.py).
 DEFAULT_TARGET_SHIPPED_DATA = TEMPERATURE.target
 TARGETS = ("raw", "diff", "seasonal")  # see Step 2
+N_ORIGINS = 2  # forecast origins before the test; the validation period is cut into this many blocks
+PLAIN, CORRECTION, RIDGE = "GRU", "ridge + GRU correction", "ridge (same inputs)"
 
 parser = cli.new_parser("Case 17-3: a GRU forecasts tomorrow's value of a daily series "
-                        "(by default, Melbourne's minimum temperature).")
+                        "(by default, Melbourne's minimum temperature), alone and as a correction to a "
+                        "ridge regression. No early stopping: the epoch count is chosen on the rolling "
+                        "origins, so this case has no --patience.")
 cli.add_series_flags(parser, csv=TEMPERATURE_CSV, date_col=TEMPERATURE.date_col,
-                     value_col=TEMPERATURE.value_col, window=TEMPERATURE.window)
-cli.add_training_flags(parser, epochs=TEMPERATURE.max_epochs, units=TEMPERATURE.units)
+                     value_col=TEMPERATURE.value_col, window=rc.WINDOW)
+cli.add_training_flags(parser, epochs=rc.MAX_EPOCHS, units=rc.UNITS,
+                       epochs_help="epochs every candidate trains at each forecast origin; the epoch count "
+                                   "with the best mean validation score over the origins is kept")
 parser.add_argument("--target", choices=(*TARGETS, "auto"), default=None,
-                    help="what the GRU predicts; 'auto' picks it on the validation period "
+                    help="what the GRU predicts; 'auto' picks it on the rolling origins with the ridge "
                          f"(default: {DEFAULT_TARGET_SHIPPED_DATA} on the shipped data, auto with --csv)")
 parser.add_argument("--season", type=cli.positive_int, default=None,
                     help="length of the cycle in steps (default: for days, the cycle the training "
-                         "period shows, 7 or 365; for business days 5)")
-cli.add_fitting_flags(parser, learning_rate=TEMPERATURE.learning_rate, batch_size=TEMPERATURE.batch_size,
-                      patience=TEMPERATURE.patience)
+                         "period shows, 7 or 365, chosen on the rolling origins when both are there; "
+                         "for business days 5)")
+cli.add_fitting_flags(parser, learning_rate=rc.LEARNING_RATE, batch_size=rc.BATCH_SIZE, patience=None)
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
 shipped_data = Path(args.csv).resolve() == TEMPERATURE_CSV
@@ -154,11 +168,17 @@ unmeasured = yearly is not None and np.isnan(yearly.autocorrelation)
 span = f"{season}-{calendar_words.step}"  # "365-day"
 calendar_cycle = (f"a {span} one cannot be measured on so short a training period" if unmeasured
                   else f"no {span} one")
+season_candidates = [season]  # more than one only when both a weekly and a yearly cycle are there
 if args.season is not None:
     season, season_from = args.season, "--season"
     reason = f"--season {args.season}: the flag wins over the calendar and the data"
 elif not cycles:
     season_from, reason = "calendar", calendar_words.note
+elif season in present and len(present) > 1:  # a weekly and a yearly cycle: validation decides (Step 2)
+    season_candidates = [season, *(lag for lag in present if lag != season)]
+    season_from = "validation"
+    reason = ("the data show " + " and ".join(f"a {lag}-{calendar_words.step} cycle" for lag in present)
+              + ": the rolling origins choose between them in Step 2")
 elif season in present:  # the data confirm the calendar's yearly cycle
     season_from = "calendar and data"
     reason = f"a season of {calendar_words.count(season)}: the calendar's, and the data show it"
@@ -171,13 +191,6 @@ else:
               "its seasonal forecasts are only candidates that validation can turn down")
 words = calendar_words.with_season(season)
 say(f"Season: {reason}.")
-# Every cycle found gets its own seasonal-naive forecast beside the season's (Step 5), so that a
-# weekly pattern is measured against "the same weekday last week" even when the season is a year.
-other_cycles = [lag for lag in present if lag != season]
-cycle_words = {lag: calendar_words.with_season(lag).same_step_last_season for lag in other_cycles}
-if other_cycles:
-    print("also offered as a simple baseline, for the other cycle(s) found: "
-          + ", ".join(cycle_words.values()))
 if dates[-1] - dates[0] >= pd.Timedelta(days=365):
     by_month = series.groupby(dates.month).mean()
     high, low = ("warmest", "coldest") if shipped_data else ("highest", "lowest")
@@ -195,11 +208,15 @@ series_panel = "its yearly cycle" if yearly is not None and yearly.present else 
 plotting.save_figure(series_figure, out_dir / "series.png", show)
 
 # %% [markdown]
-# **Step 2: three periods in time order.**
-# - *training*: the GRU's weights (and the scaler, and the ridge regression) are fitted here;
-# - *validation*: the year just before the test; EVERY choice is made here: when to stop
-#   training, the ridge's penalty, the baseline to beat, the target with 'auto', and, offline in
-#   benchmarks/choose_gru.py, every default of this script;
+# **Step 2: three periods in time order, and two forecast origins.**
+# - *training*: the steps before the first origin;
+# - *validation*: the stretch just before the test, cut into two blocks. At each forecast origin
+#   every candidate is prepared and trained on the steps before it only (its scalers, the ridge,
+#   the GRU's weights), then scored on the next block (rolling-origin validation, as in Hyndman &
+#   Athanasopoulos, *Forecasting: Principles and Practice*). EVERY choice uses the MEAN score over
+#   the origins: the target with 'auto', the season when two cycles are there, the epoch count,
+#   the candidate, whether to refit, the ridge's penalty (on the block before each origin), the
+#   baseline to beat and the reference;
 # - *test*: the course's last 20 % of the days, fixed by the data whatever --window is, and
 #   scored once, at the very end.
 #
@@ -215,102 +232,126 @@ plotting.save_figure(series_figure, out_dir / "series.png", show)
 # - *diff*: the change from today, from the last changes; 0 is persistence;
 # - *seasonal*: the change from a season ago, from the last such changes; 0 is seasonal naive.
 #
-# 'auto' (the default with --csv) tries each on the validation period with the ridge regression
-# of Step 5 (far cheaper than a GRU per candidate) and keeps the best: a trend, for example, is
-# easier to follow as changes than as values the scaler has never seen. How the shipped data's
-# defaults were chosen, with the validation scores: docs/CASES.md.
+# 'auto' (the default with --csv) scores each on the origins with the ridge regression (far
+# cheaper than a GRU per candidate) and keeps the best: a trend, for example, is easier to follow
+# as changes than as values the scaler has never seen. When the training period shows both a
+# weekly and a yearly cycle, the season is chosen the same way, together with the target.
+#
+# **Two models.** First the course's question, a plain GRU. Then the GRU as a *correction to the
+# ridge*, in the spirit of Smyl's ES-RNN (the M4 competition's winner, 2018, an LSTM on top of
+# exponential smoothing): the ridge makes its one-step forecast, and the GRU predicts the ridge's
+# error from windows of its past errors and of the plain inputs. Its Dense head starts at zero, so
+# before training it predicts exactly 0: "epoch 0" of this candidate IS the ridge, and it moves away
+# from the ridge only when training helps at the origins (utils/forecasting/ridge_correction.py).
 
-# %% Step 2: three periods in time order, what the GRU predicts, scaling, and the inputs per day
-# n_test (the last 20 % of the days) was set in Step 1; whole seasons when one fits: a year here
-n_validation = timeline.validation_size(len(values) - n_test, season)
+# %% Step 2: three periods, the forecast origins, the season and the target
+n_validation = timeline.validation_size(len(values) - n_test, max(season_candidates))  # whole years here
+n_validation -= n_validation % N_ORIGINS  # blocks of equal length
 periods = timeline.three_periods(len(values), n_test, n_validation)
 print("\n[2] three periods, in time order:")
-print(tables.describe_periods(periods, dates, words, training_use="weights and scaler are fitted here"))
+print(tables.describe_periods(periods, dates, words,
+                              training_use="the first origin trains here, the second on more"))
+block = n_validation // N_ORIGINS
+origins = rolling_origin.rolling_origins(periods.first_test, block, N_ORIGINS, steps=words.steps)
+print(f"rolling origins: {len(origins)}, each validated on the next {words.count(block)}:")
+for origin in origins:
+    print(f"  origin {origin.origin}: trains on {words.date(dates[0])} .. "
+          f"{words.date(dates[origin.origin - 1])} ({words.count(origin.origin)}), "
+          f"validated on {words.date(dates[origin.validation[0]])} .. "
+          f"{words.date(dates[origin.validation[-1]])}")
 # "The same day last year" needs a season of history before the first day it forecasts.
-if periods.first_validation < season:
+season_candidates = [s for s in season_candidates if s <= periods.first_validation] or [season]
+if periods.first_validation < min(season_candidates):
     raise BadInputError(
         f"the series has {words.count(len(values))}, which leaves {words.count(periods.first_validation)} "
         f"of training before the validation period, but the '{words.same_step_last_season}' baseline needs "
         f"{words.count(season)} there; use a longer series or a shorter --season"
     )
-
-training_steps = periods.training()
+windows.check_window_fits(args.window, periods, steps=words.steps)  # one clear line if too few windows
+filled_steps = np.flatnonzero(dates.isin(filled_dates))  # a filled day is no measurement: never a target
 season_features = day_of_year_features(dates)  # shape (days, 2): sin, cos
-
-
-def build_inputs(target):
-    """The scaled inputs (days, 3) and targets (days,) for one target, and the target's scaler."""
-    inputs, targets = transforms.inputs_and_targets(values, target, season)
-    # Scalers are fitted on the training period only: a scaler fitted on all data has seen the test.
-    # -1..1 rather than 0..1, centred like the sin/cos inputs and like the GRU's tanh.
-    input_scaler = scaling.fit_scaler(inputs[training_steps], feature_range=TEMPERATURE.feature_range)
-    target_scaler = scaling.fit_scaler(targets[training_steps], feature_range=TEMPERATURE.feature_range)
-    scaled = np.column_stack([scaling.scale(input_scaler, inputs), season_features])
-    return scaled, scaling.scale(target_scaler, targets), input_scaler, target_scaler
-
-
-# one clear line if even 'raw' has too few training windows
-windows.check_window_fits(args.window, periods, steps=words.steps)
-candidates = [t for t in TARGETS
-              if transforms.first_defined(t, season)[1] + args.window + 12 <= periods.first_validation]
 target = args.target or ("auto" if not shipped_data else DEFAULT_TARGET_SHIPPED_DATA)
-candidate_scores = {}
-if target == "auto":
-    print("target candidates, each scored on the validation period by a ridge regression on its own inputs "
-          f"(RMSE, {unit}):")
-    for candidate in candidates:
-        c_inputs, c_targets, _, c_scaler = build_inputs(candidate)
-        c_X, c_y, c_positions = windows.make_windows(c_inputs, c_targets, args.window)
-        c_split = windows.split_three(c_X, c_y, c_positions, periods)
-        c_ridge = ridge_on_validation(c_split.X_train, c_split.y_train, c_split.X_val, c_split.y_val)
-        c_forecast = transforms.to_levels(scaling.unscale(c_scaler, c_ridge.predict(c_split.X_val)), values,
-                                          c_split.val_positions, candidate, season)
-        candidate_scores[candidate] = metrics.rmse(values[c_split.val_positions], c_forecast)
-        print(f"  {candidate:<9} {candidate_scores[candidate]:8.3f}")
-    target = min(candidate_scores, key=candidate_scores.get)
-    print(f"target {target!r} (auto): the lowest validation RMSE")
+
+
+def feasible(target_name, cycle):
+    """Enough windows of this target (a seasonal change needs a season first) before the block that
+    chooses the ridge's alpha at the first origin: 12 at least."""
+    return transforms.first_defined(target_name, cycle)[1] + args.window + 12 <= origins[0].origin - block
+
+
+pairs = [(t, s) for s in season_candidates for t in (TARGETS if target == "auto" else (target,))
+         if feasible(t, s)]
+candidate_scores, pair_scores = {}, {}
+if len(pairs) > 1:
+    print(f"the ridge on each candidate's inputs, mean validation RMSE over the origins ({unit}):")
+    for pair_target, pair_season in pairs:
+        pair_scores[pair_target, pair_season] = rc.ridge_validation(
+            values, season_features, origins, pair_target, pair_season, args.window, filled_steps)[0]
+        print(f"  target {pair_target:<9} season {calendar_words.count(pair_season):<9} "
+              f"{pair_scores[pair_target, pair_season]:8.3f}")
+    # the lowest mean; on a tie the first (the calendar's season, the simpler target)
+    best_target, best_season = min(pair_scores, key=lambda pair: round(pair_scores[pair], 9))
+    candidate_scores = {t: min(v for (pt, _), v in pair_scores.items() if pt == t) for t, _ in pairs}
+    if target == "auto":
+        print(f"target {best_target!r} (auto): the lowest mean validation RMSE")
+    target = best_target
+    if len(season_candidates) > 1:
+        season = best_season
+        say(f"Season: {calendar_words.count(season)}, the lower mean validation RMSE of the ridge (above)"
+            + (" (the two seasons tie for this target: the calendar's is kept)"
+               if len({round(pair_scores[target, s], 9) for s in season_candidates if (target, s) in
+                       pair_scores}) == 1 else ""))
 elif args.target is None:
-    print(f"target {target!r}: the shipped data's default, "
-          "chosen on the validation period by benchmarks/choose_gru.py")
+    print(f"target {target!r}: the shipped data's default, chosen on validation by benchmarks/choose_gru.py")
 else:
     print(f"target {target!r} (--target)")
+words = calendar_words.with_season(season)
+# Every cycle found gets its own seasonal-naive forecast beside the season's (Step 5), so that a
+# weekly pattern is measured against "the same weekday last week" even when the season is a year.
+other_cycles = [lag for lag in present if lag != season]
+cycle_words = {lag: calendar_words.with_season(lag).same_step_last_season for lag in other_cycles}
+if other_cycles:
+    print("also offered as a simple baseline, for the other cycle(s) found: "
+          + ", ".join(cycle_words.values()))
 first_input, first_target = transforms.first_defined(target, season)
-inputs, targets, input_scaler, target_scaler = build_inputs(target)
+windows.check_window_fits(args.window, periods, first_input, first_target, steps=words.steps)
+
+# One plain candidate prepared at the first origin, to see what its scalers do.
+first_daily = rc.prepare_daily(values, season_features, origins[0].origin, target, season, args.window,
+                               filled_steps)
 value_words = {"raw": "value", "diff": f"change from the {words.step} before",
                "seasonal": f"change from {words.season_ago}"}[target]
 FEATURES = [f"{value_words} (scaled)", "day-of-year sin", "day-of-year cos"]
-low, high = TEMPERATURE.feature_range
-say(f"input scaler:  {input_scaler.data_min_[0]:.2f} .. {input_scaler.data_max_[0]:.2f} {unit}  ->  "
-    f"{low} .. {high} (fitted on the training period only)")
-say(f"target scaler: {target_scaler.data_min_[0]:.2f} .. {target_scaler.data_max_[0]:.2f} {unit}  ->  "
-    f"{low} .. {high}")
-say(f"inputs per {words.step}: {inputs.shape[1]} features ({', '.join(FEATURES)}); inputs {inputs.shape}")
+low, high = first_daily.info["input_range"]
+say(f"input scaler:  {low:.2f} .. {high:.2f} {unit}  ->  -1 .. 1 "
+    f"(fitted on the steps before origin {origins[0].origin} only)")
+low, high = first_daily.info["target_range"]
+say(f"target scaler: {low:.2f} .. {high:.2f} {unit}  ->  -1 .. 1")
+say(f"inputs per {words.step}: {first_daily.X.shape[2]} features ({', '.join(FEATURES)})")
 
-# %% Step 3: cut windows and split them by period
+# %% Step 3: cut windows
 # Sample i is the `window` days before day t (all three features), its label the target on
-# day t. A sample belongs to the period of the day it predicts; its window may reach back
-# into the period before, as a real forecast would.
-windows.check_window_fits(args.window, periods, first_input, first_target, steps=words.steps)
-X, y, positions = windows.make_windows(inputs, targets, args.window)
-split = windows.split_three(X, y, positions, periods)
+# day t. The windows cover the whole series; at an origin only the samples whose day lies before
+# it train. A window may reach back into the period before, as a real forecast would.
+X, train_rows = first_daily.X, first_daily.training_rows()
 if filled_dates:  # a filled day is no measurement: no sample predicts it, so no score counts it
-    split = windows.without_steps(split, np.flatnonzero(dates.isin(filled_dates)))
     say(f"Note: the {len(filled_dates)} filled date(s) are left out of every target and score")
-X_train, y_train, X_val, y_val, X_test = split.X_train, split.y_train, split.X_val, split.y_val, split.X_test
-
-print(f"\n[3] {window_shapes.describe_windows(X, y, split)}")
-first = split.train_positions[0]
+say(f"\n[3] X {X.shape} = (samples, window, features);  y {first_daily.y.shape}  (target {target!r}); "
+    f"{len(train_rows)} samples train at origin {origins[0].origin}, never shuffled across periods")
+first = int(first_daily.positions[0])
 print(f"one window, the {words.count(args.window)} before {words.date(dates[first])}, "
       "before and after scaling:")
 real_inputs, real_targets = transforms.inputs_and_targets(values, target, season)  # before scaling
 sample = pd.DataFrame(
-    {f"{value_words} ({unit})": real_inputs[first - args.window:first], "scaled": X_train[0, :, 0],
-     "sin": X_train[0, :, 1], "cos": X_train[0, :, 2]},
+    {f"{value_words} ({unit})": real_inputs[first - args.window:first], "scaled": X[0, :, 0],
+     "sin": X[0, :, 1], "cos": X[0, :, 2]},
     index=pd.Index([words.date(d) for d in dates[first - args.window:first]], name="date"),
 )
 print(sample.round(3).to_string())
 print(f"  target ({words.date(dates[first])}): {real_targets[first]:.2f} {unit}, "
-      f"{y_train[0]:.3f} scaled")
+      f"{first_daily.y[0]:.3f} scaled")
+say(f"the {CORRECTION}'s windows have 4 features per {words.step}: the ridge's past errors (divided by "
+    "their root mean square before the origin) and the 3 above")
 
 # %% Step 4: build the GRU
 # Keras is imported only now: loading it (and TensorFlow) takes a few seconds, and every
@@ -321,8 +362,7 @@ import keras  # noqa: E402
 set_seed(args.seed)  # same seed, same numbers: initial weights and shuffling all draw from it
 print(f"\n[4] Keras {keras.__version__} on the {backend_name()} backend, seed {args.seed}")
 # One GRU layer reads the window day by day; a Dense layer turns its last hidden state into one
-# number. The course stacks 2 x GRU(50) on 100-day windows; this size was chosen on validation
-# (docs/CASES.md has the scores).
+# number. The course stacks 2 x GRU(50) on 100-day windows; this size was chosen on the origins.
 model, gru_layer = training.one_layer_forecaster("GRU", args.window, X.shape[2], args.units)
 model.summary()
 # 3 blocks (update gate z, reset gate r, candidate h), each with input weights, recurrent weights
@@ -330,43 +370,43 @@ model.summary()
 say("GRU parameters, by the formula 3 blocks x (units x (units + features) + 2 x units):")
 print("  " + parameters.param_formula("GRU", args.units, X.shape[2]),
       f"(Keras counts {gru_layer.count_params()})")
-# The untrained cell's gates on the window Step 8 looks at: training changes them.
-gate_window, gate_position = X_test[-1], split.test_positions[-1]
-trace_before = cells.run_cell(gru_layer, gate_window)
+print(f"  the {CORRECTION}: " + parameters.param_formula("GRU", args.units, X.shape[2] + 1)
+      + " (4 features), and its Dense head starts at 0")
 
 # %% [markdown]
 # **Step 5.** Mean squared error is the loss; the scores are RMSE and MAE in real units. A
 # forecast has no "accuracy": it is never exactly right, only more or less wrong.
-# Early stopping watches the loss on the validation period after each epoch and keeps the
-# weights of the best epoch; --epochs is only an upper limit (a longer patience was tried on
-# validation: docs/CASES.md). Fewer epochs is also what makes this run fast: Keras spends a
-# fixed time per epoch, whatever the arithmetic.
+# At each origin both candidates train for --epochs epochs, and their weights after every epoch
+# are kept (utils/forecasting/gru_snapshots.py): the validation RMSE after 1, 2, 3, ... epochs
+# costs a NumPy forward pass, not a new fit. A plain GRU's epoch 0 is an untrained network, never a
+# choice; the correction's epoch 0 is the ridge. The rule between the two candidates is fixed
+# before looking: the correction (which can fall back to the ridge) is kept unless the plain GRU
+# is clearly better (lower mean RMSE and a Diebold-Mariano p < 0.05 on the origins' errors).
+# Fewer epochs is also what makes this run fast: Keras spends a fixed time per epoch.
 #
-# The linear reference: a ridge regression (least squares with a penalty alpha on large weights)
-# on exactly the same inputs, each window flattened to window x 3 numbers, fitted on the
-# training windows, its alpha chosen on the validation windows (utils/forecasting/ridge.py).
-# The GRU must beat it to earn its complexity.
+# The ridge regression (least squares with a penalty alpha on large weights) reads exactly the
+# same inputs, each window flattened to window x 3 numbers; at each origin its alpha is chosen on
+# the block before that origin, with a ridge fitted on the steps before that block, then refitted on
+# every step before the origin (utils/forecasting/ridge_correction.py). The GRU must beat it to
+# earn its complexity.
 
-# %% Step 5: train (early stopping on validation), choose on validation, then score the test period once
-print(f"\n[5] training on {len(X_train)} windows, at most {args.epochs} epochs, "
-      f"stopping after {args.patience} without a better validation loss")
-model.compile(optimizer=keras.optimizers.Adam(learning_rate=args.learning_rate), loss="mse")
-fit = training.fit_with_early_stopping(model, split, args.epochs, args.batch_size, args.patience)
-print(fit.summary())
-history, best_epoch = fit.history, fit.best_epoch
-
-ridge = ridge_on_validation(X_train, y_train, X_val, y_val)
-print(f"ridge regression: alpha {ridge.alpha:g}, "
-      f"the lowest validation error of {len(ridge.validation_mse)} tried "
-      f"({min(ridge.validation_mse):g} .. {max(ridge.validation_mse):g})")
-if ridge.edge_warning():
-    print(ridge.edge_warning())
-
-
-def to_real_units(scaled_predictions, period_positions):
-    """Scaled predictions of the target on some days -> forecasts of the value, in real units."""
-    predicted_targets = scaling.unscale(target_scaler, scaled_predictions)
-    return transforms.to_levels(predicted_targets, values, period_positions, target, season)
+# %% Step 5: choose on the rolling origins, then score the test period once
+print(f"\n[5] rolling-origin choice: 2 candidates x {len(origins)} origins, {args.epochs} epochs each "
+      f"(batch size {args.batch_size})")
+candidates = [rc.Candidate(PLAIN, rc.PLAIN, args.window, args.units, args.learning_rate, args.batch_size,
+                           args.epochs),
+              rc.Candidate(CORRECTION, rc.CORRECTION, args.window, args.units, args.learning_rate,
+                           args.batch_size, args.epochs)]
+protocol = rc.run(values, season_features, periods.first_test, origins, target, season, args.seed,
+                  candidates, filled_steps, unit)
+say("\n".join(protocol.trace))
+pick = protocol.pick
+ridge = protocol.test_ridge
+say(f"ridge regression before the test: alpha {ridge.alpha:g}, the lowest error on the last "
+    f"{words.count(block)} before the test of {len(ridge.validation_mse)} tried "
+    f"({min(ridge.validation_mse.values()):g} .. {max(ridge.validation_mse.values()):g}, scaled units); "
+    f"at the origins: {', '.join(f'{a:g}' for a in protocol.ridge_alphas)}")
+print(f"fitting took {protocol.seconds:.1f} s (every origin and the pick's final fit)")
 
 
 def simple_baselines(period_positions):
@@ -378,33 +418,35 @@ def simple_baselines(period_positions):
     } | seasonality.seasonal_naive_baselines(values, period_positions, other_cycles, cycle_words)
 
 
-# The simple baseline to beat is chosen on validation; the GRU and the ridge are scored there too.
-RIDGE = "ridge (same inputs)"
-val_positions = split.val_positions
-validation_scores, best_baseline = scoring.baseline_to_beat(values[val_positions],
-                                                            simple_baselines(val_positions))
-validation_scores |= scoring.score_forecasts(values[val_positions], {
-    "GRU": to_real_units(model.predict(X_val, verbose=0)[:, 0], val_positions),
-    RIDGE: to_real_units(ridge.predict(X_val), val_positions),
-})
-print(f"validation period ({words.count(len(val_positions))}; "
-      "used for choosing, so the GRU's and the ridge's scores here are optimistic):")
-print(tables.results_table(validation_scores, unit))
+# The references, scored on the same origins' blocks; which one to beat is itself a choice.
+validation_rmse = {}
+for origin in origins:
+    steps = rc.scored_steps(origin.validation, filled_steps)
+    for name, baseline in simple_baselines(steps).items():
+        validation_rmse.setdefault(name, []).append(metrics.rmse(values[steps], baseline))
+validation_rmse = {name: float(np.mean(rmses)) for name, rmses in validation_rmse.items()}
+best_baseline = min(validation_rmse, key=validation_rmse.get)
+validation_rmse[RIDGE] = float(np.mean(protocol.ridge_rmse))
+# The reference the pick must beat is the best of ALL references, itself chosen on validation: the
+# simple baseline to beat or the ridge, whichever forecast the origins better (on a tie, the simpler).
+reference, other = sorted((best_baseline, RIDGE), key=lambda name: validation_rmse[name])
+for candidate in candidates:
+    validation_rmse[candidate.name] = protocol.scores[candidate.name].best_score
+print(f"validation, mean RMSE over the origins ({unit}; used for choosing, "
+      "so the GRUs' rows are optimistic):")
+for name, rmse in sorted(validation_rmse.items(), key=lambda item: item[1]):
+    print(f"  {name:<34}{rmse:10.3f}")
 print(f"the best simple baseline on validation: {best_baseline}")
-# The reference the GRU must beat is the best of ALL references, itself chosen on validation: the
-# simple baseline to beat or the ridge regression, whichever forecast validation better (on a tie,
-# the simpler one).
-reference, other = sorted((best_baseline, RIDGE), key=lambda name: validation_scores[name]["rmse"])
 say(f"the reference to beat, chosen on validation: {reference} (validation RMSE "
-    f"{validation_scores[reference]['rmse']:.3f}, against {validation_scores[other]['rmse']:.3f} "
-    f"for {other})")
+    f"{validation_rmse[reference]:.3f}, against {validation_rmse[other]:.3f} for {other})")
 
 # The test period, scored once.
-test_positions = split.test_positions
+test_positions = protocol.test_steps
 actual = values[test_positions]
-predicted = to_real_units(model.predict(X_test, verbose=0)[:, 0], test_positions)
-forecasts = {"GRU": predicted, **simple_baselines(test_positions),
-             RIDGE: to_real_units(ridge.predict(X_test), test_positions)}
+forecasts = {pick: protocol.forecasts[pick]}
+forecasts |= {c.name: protocol.forecasts[c.name] for c in candidates if c.name != pick}
+forecasts |= simple_baselines(test_positions) | {RIDGE: protocol.forecasts["ridge"]}
+predicted = forecasts[pick]
 scores = scoring.score_forecasts(actual, forecasts)
 test_dates = [words.date(d) for d in dates[test_positions]]
 print(f"test period ({words.count(len(actual))} from {test_dates[0]}), scored once:")
@@ -417,9 +459,9 @@ print(tables.results_table(scores, unit))
 
 
 def against(other):
-    """The GRU against another forecast on the test days: (Diebold–Mariano result, verdict, % gap in RMSE)."""
+    """The pick against another forecast on the test days: (Diebold–Mariano result, verdict, % RMSE gap)."""
     result = diebold_mariano.dm_test(actual - predicted, actual - forecasts[other])
-    gap = 100 * (scores[other]["rmse"] - scores["GRU"]["rmse"]) / scores[other]["rmse"]
+    gap = 100 * (scores[other]["rmse"] - scores[pick]["rmse"]) / scores[other]["rmse"]
     outcome = ("no clear difference" if result.p_value >= diebold_mariano.ALPHA
                else "better" if gap > 0 else "worse")
     return result, outcome, gap
@@ -427,7 +469,7 @@ def against(other):
 
 def described(name):
     rmse = f"RMSE {scores[name]['rmse']:.3f}"
-    return (f"the ridge regression (alpha {ridge.alpha:g} chosen on validation, {rmse})" if name == RIDGE
+    return (f"the ridge regression (alpha {ridge.alpha:g} chosen before the test, {rmse})" if name == RIDGE
             else f"the best simple baseline chosen on validation ({name}, {rmse})")
 
 
@@ -436,50 +478,68 @@ lower = f"{abs(gap):.1f} % {'lower' if gap > 0 else 'higher'}"
 evidence = f"Diebold–Mariano p = {dm.p_value:.3f} on {dm.n} one-step errors"
 opening = {"better": "is more accurate than", "worse": "is less accurate than",
            "no clear difference": "shows no clear difference from"}[outcome]
-verdict = (f"On the test period the GRU {opening} the best reference chosen on validation, "
-           f"{described(reference)}: its RMSE {scores['GRU']['rmse']:.3f} {unit} is {lower}, and "
+verdict = (f"On the test period the pick ({pick}) {opening} the best reference chosen on validation, "
+           f"{described(reference)}: its RMSE {scores[pick]['rmse']:.3f} {unit} is {lower}, and "
            + (f"the test cannot tell the two apart ({evidence} >= {diebold_mariano.ALPHA})."
               if outcome == "no clear difference" else f"the test tells them apart ({evidence})."))
 other_dm, _, other_gap = against(other)
 verdict += (f" Against {described(other)} its RMSE is {abs(other_gap):.1f} % "
             f"{'lower' if other_gap > 0 else 'higher'} (p = {other_dm.p_value:.3f}).")
 
-model.save(out_dir / "model.keras")
+# The pick as a Keras model: saved, and looked inside in Step 8.
+pick_data, pick_initial, pick_weights, pick_epochs = protocol.finals[pick]
+pick_model, pick_layer = training.one_layer_forecaster("GRU", args.window, pick_data.X.shape[2], args.units)
+pick_model.set_weights(pick_weights)
+pick_model.save(out_dir / "model.keras")
 scoring.save_predictions(out_dir / "predictions.csv", test_dates, actual, forecasts)
 baseline_keys = dict(zip(simple_baselines(test_positions[:0]),
                          ("persistence", "mean_last_7", "seasonal_naive",
                           *(f"seasonal_naive_{lag}" for lag in other_cycles))))
 references = baseline_keys | {RIDGE: "ridge"}
 choices = {"target": target, "target_candidates_validation_rmse": candidate_scores,
-           "ridge_alpha": ridge.alpha, "best_epoch": best_epoch, "epochs_run": fit.epochs_run,
+           "ridge_alpha": ridge.alpha, "best_epoch": protocol.epochs,
            "best_baseline": baseline_keys[best_baseline], "reference": references[reference],
-           "season_from": season_from,
+           "season_from": season_from, "pick_rule_p_value": protocol.pick_p_value,
            "cycles_autocorrelation": {str(item.lag): None if np.isnan(item.autocorrelation)
                                       else item.autocorrelation for item in cycles}}
+if len(season_candidates) > 1:
+    choices["season_candidates_validation_rmse"] = {str(s): pair_scores[target, s] for s in season_candidates
+                                                    if (target, s) in pair_scores}
 metrics.write_metrics(out_dir / "metrics.json", case_metrics.forecast_payload(
-    model="GRU", scores=scores, validation_scores=validation_scores, best_baseline=best_baseline,
-    baseline_keys=baseline_keys, other_keys={RIDGE: "ridge"}, choices=choices,
+    model=pick, scores=scores, validation_scores={name: {"rmse": r} for name, r in validation_rmse.items()},
+    best_baseline=best_baseline, baseline_keys=baseline_keys, other_keys={RIDGE: "ridge"}, choices=choices,
     reference=case_metrics.reference_entry(reference, references[reference], scores[reference]["rmse"], dm,
                                            outcome),
-    weights_sha256=training.weights_fingerprint(model), unit=unit, step=words.step, season=season,
+    weights_sha256=rc.weights_sha256(pick_weights) if pick_epochs > 0 else "",
+    unit=unit, step=words.step, season=season,
     target=target, periods=periods, test_points=len(actual), test_first_date=test_dates[0],
-    fit_seconds=fit.seconds, params=model.count_params(), seed=args.seed, window=args.window,
+    fit_seconds=protocol.seconds, params=pick_model.count_params(), seed=args.seed, window=args.window,
     epochs=args.epochs, units=args.units, learning_rate=args.learning_rate, batch_size=args.batch_size,
-    patience=args.patience, backend=backend_name(),
+    backend=backend_name(), pick=pick, refit=protocol.refit,
+    candidates={c.name: {"validation_rmse": protocol.scores[c.name].best_score,
+                         "test_rmse": scores[c.name]["rmse"], "epochs": protocol.scores[c.name].best,
+                         "weights_sha256": rc.weights_sha256(protocol.finals[c.name][2])}
+                for c in candidates},
 ))
 
 # %% Step 6: visualize (in real units, not in scaled units)
-loss_figure = plotting.plot_loss(history, "GRU: loss per epoch (mean squared error, scaled units)")
-loss_figure.axes[0].axvline(best_epoch, color="0.5", linestyle=":",
-                            label=f"best validation epoch ({best_epoch})")
-loss_figure.axes[0].legend()
-plotting.save_figure(loss_figure, out_dir / "loss.png", show)
+show = not args.no_show
+plotting.save_figure(
+    plotting.plot_validation_per_epoch(
+        {name: result.mean for name, result in protocol.scores.items()},
+        {name: result.best for name, result in protocol.scores.items()}, unit,
+        "Validation RMSE per epoch, mean over the rolling origins",
+        [(f"{name} (validation)", validation_rmse[name])
+         for name in dict.fromkeys((best_baseline, reference))],
+        epoch0_labels={CORRECTION: "= ridge"}),
+    out_dir / "validation.png", show,
+)
 # The test period drawn whole blurs its hundreds of days together: show its last 120.
 shown = min(120, len(actual))
 plotting.save_figure(
     plotting.plot_period(
         dates[test_positions][-shown:], actual[-shown:],
-        {f"GRU (RMSE {scores['GRU']['rmse']:.2f} on all test {words.steps})": predicted[-shown:]}
+        {f"pick: {pick} (RMSE {scores[pick]['rmse']:.2f} on all test {words.steps})": predicted[-shown:]}
         | {f"{name}{label} (RMSE {scores[name]['rmse']:.2f})": forecasts[name][-shown:]
            for name, label in {RIDGE: ", the reference" if reference == RIDGE else "",
                                best_baseline: ", best baseline on validation"}.items()},
@@ -489,26 +549,36 @@ plotting.save_figure(
     out_dir / "forecast.png", show,
 )
 say(f"\n[6] saved series.png (the data and {series_panel}), "
-    f"loss.png (training and validation loss per epoch, best epoch marked) and forecast.png "
-    f"(the last {words.count(shown)} of the test period: GRU, ridge and {best_baseline} "
-    f"against the actual values, in {unit})")
+    f"validation.png (each candidate's validation RMSE after every epoch, mean over the origins, the "
+    f"chosen epochs marked) and forecast.png (the last {words.count(shown)} of the test period: the pick, "
+    f"the ridge and {best_baseline} against the actual values, in {unit})")
 
 # %% Step 7: predict the day after the data ends (the course's "tomorrow")
-# The last window of the data is the last `window` days, all of them known: no true value
-# exists yet for the day after, so this is a real forecast, not a test.
+# There is no true value for the day after yet: a placeholder stands in for it, and its window
+# reads only the days before it, all known; the pick's scalers and ridge stay those fitted before
+# `pick_data.end`, so this is a real forecast, not a test.
 next_date = dates_after(dates, 1)[0]
-last_window = inputs[-args.window:][np.newaxis]  # shape (1, window, features)
-next_value = float(to_real_units(model.predict(last_window, verbose=0)[:, 0], np.array([len(values)]))[0])
+extended = np.append(values, values[-1])
+extended_features = day_of_year_features(dates.append(pd.DatetimeIndex([next_date])))
+at_next = rc.prepare_at(extended, extended_features, pick_data.end, target, season, args.window, block,
+                        filled_steps)
+next_data = at_next.daily if pick == PLAIN else at_next.correction
+row = next_data.rows([len(values)])
+next_value = float(next_data.levels(gru_forecast(pick_weights, next_data.X[row]), row)[0])
 print(f"\n[7] the last {words.step} of the data, {words.date(dates[-1])}: {values[-1]:.1f} {unit}")
+print(f"forecast by the pick ({pick}):")
 print(f"Predicted {quantity} for {words.date(next_date)}: {next_value:.1f}"
       + (f" {unit}" if shipped_data else ""))
 
 # %% [markdown]
 # **Step 8: look inside the cell.** `fit` and `predict` run a compiled TensorFlow graph, so a
 # breakpoint never stops inside a gate. (On a CPU Keras 3 runs the GRU as a generic loop over
-# time steps inside that graph; the fused cuDNN kernel is used only on a GPU: see `cudnn_ok` in
-# keras/src/backend/tensorflow/rnn.py.) utils/recurrent/cells.py replays the layer in NumPy with
-# the layer's own weights, one day at a time.
+# time steps inside that graph, here unrolled over the 7 days; the fused cuDNN kernel is used only
+# on a GPU: see `cudnn_ok` in keras/src/backend/tensorflow/rnn.py.) utils/recurrent/cells.py
+# replays the layer in NumPy with the layer's own weights, one day at a time.
+#
+# Whose gates: the pick's GRU, on its last test window. When the pick is the ridge itself (the
+# correction at epoch 0), its GRU was never trained, so the plain GRU's gates are shown instead.
 #
 # To watch it: put a breakpoint in utils/recurrent/cells.py inside `gru_step`, on the
 # `hidden_state = ...` line, and step through this cell: each stop is one day of the test window
@@ -522,9 +592,20 @@ print(f"Predicted {quantity} for {words.date(next_date)}: {next_value:.1f}"
 # the linear ridge regression comes so close.
 
 # %% Step 8: look inside the cell, before and after training
-trace, keras_gap = cell_views.replay_beside_keras(gru_layer, gate_window)  # Keras's own answer, to compare
+shown_name = pick if pick_epochs > 0 else PLAIN
+gate_data, untrained, trained, _ = protocol.finals[shown_name]
+gate_layer = pick_layer if shown_name == pick else training.one_layer_forecaster(
+    "GRU", args.window, gate_data.X.shape[2], args.units)[1]
+gate_position = int(test_positions[-1])
+gate_window = gate_data.X[gate_data.rows([gate_position])[0]]
+gate_layer.set_weights(untrained[:3])
+trace_before = cells.run_cell(gate_layer, gate_window)
+gate_layer.set_weights(trained[:3])
+trace, keras_gap = cell_views.replay_beside_keras(gate_layer, gate_window)  # Keras's own answer, to compare
 window_dates = [words.date(d) for d in dates[gate_position - args.window:gate_position]]
-say(f"\n[8] the GRU cell on the {words.count(args.window)} before {words.date(dates[gate_position])} "
+whose = " (the pick)" if shown_name == pick else " (the pick is the ridge itself)"
+say(f"\n[8] the GRU cell of {shown_name}{whose} on the {words.count(args.window)} "
+    f"before {words.date(dates[gate_position])} "
     f"(NumPy replay; last hidden state differs from Keras by {keras_gap:.1e})")
 print(cell_views.gate_tables(trace, ("update_gate", "reset_gate"), window_dates, words, 14))
 # What training changed: each gate, averaged over the window and every unit, before and after.
@@ -544,7 +625,7 @@ else:
     say(f"Training moved the {moved} most ({changes[moved]:.3f} on average per unit and {words.step}): "
         f"the after - before panels of gates.png show which units learnt to {meaning}.")
 cell_views.save_gates_before_after("GRU", trace, trace_before, window_dates, words,
-                                     out_dir / "gates.png", show)
+                                   out_dir / "gates.png", show)
 
 print(f"\nDone in {time.perf_counter() - run_started:.1f} s. Outputs in {out_dir}")
 say("\n" + verdict)

@@ -4,7 +4,7 @@ The lecture says: a SimpleRNN's gradients vanish over many time steps, so it can
 long-term dependencies; LSTM and GRU fix that with gates; gradients can also explode, and
 clipping fixes that. This case turns each claim into a number and a picture.
 
-The memory task: the adding problem (Hochreiter & Schmidhuber 1997), made up so that we know
+The memory task: a simpler form of the adding problem of Hochreiter & Schmidhuber (1997), so that we know
 exactly where the answer is. Each step carries a random number in [0, 1) and a marker; exactly
 two steps are marked, one in the first half of the sequence and one in the second, and the
 target is the sum of the two marked numbers (utils/recurrent/memory_tasks.py, make_adding_task). There is
@@ -148,6 +148,9 @@ print(f"scores to beat (MSE): predicting the mean 1.0 = {memory_tasks.ADDING_MEA
 hide_tensorflow_startup_messages()
 import keras  # noqa: E402
 
+if backend_name() != "tensorflow":  # say so now, not after minutes of training
+    raise BadInputError(f"this case measures gradients with TensorFlow's GradientTape, but Keras runs on the "
+                        f"{backend_name()} backend; run it with KERAS_BACKEND=tensorflow")
 set_seed(args.seed)  # same seed, same numbers: initial weights and shuffling all draw from it
 print(f"\n[2] Keras {keras.__version__} on the {backend_name()} backend, seed {args.seed}")
 

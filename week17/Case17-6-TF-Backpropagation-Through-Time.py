@@ -88,6 +88,10 @@ print(f"Case 17-6 (BPTT by hand): writing to {out_dir}")
 hide_tensorflow_startup_messages()
 import keras  # noqa: E402
 
+if backend_name() == "jax":  # JAX computes in float32 unless asked; the layers below are float64
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
 set_seed(args.seed)
 rng = np.random.default_rng(args.seed)
 x = INPUT_SCALE * rng.normal(size=(T, 1))  # one sequence: T steps of one feature

@@ -14,7 +14,8 @@ in small samples and proposed
     DM* = DM · sqrt((n + 1 − 2h + h(h − 1)/n) / n),   compared with Student's t, n − 1 degrees of freedom.
 
 This is the form of R's forecast::dm.test and of statsmodels' `diebold_mariano_test` with
-`harvey_adj=True`; tests/test_diebold_mariano.py checks it against statsmodels where it exists.
+`harvey_adj=True` and `lags=h - 1` (its default takes more lags); tests/test_diebold_mariano.py
+checks it against statsmodels where it exists.
 """
 
 from typing import NamedTuple

@@ -25,6 +25,10 @@ The protocol, for a series `values` whose test period starts at step `first_test
    count, or the last origin's model. The test values are never read by steps 1 to 3, and the
    forecast of a test step uses only the values before it.
 
+`unscored_steps` (e.g. the dates a case filled, utils/loading/calendar.fill_gaps) are no measurement:
+no fit trains on them as targets and no validation score in steps 1 to 3 counts them; they still
+serve as inputs to the windows after them (they were filled from the past only).
+
 `run` returns a `ProtocolResult`; its `trace` lines say what was chosen and why.
 """
 
@@ -44,6 +48,7 @@ from utils.forecasting.epoch_snapshots import (
     weights_fingerprint,
 )
 from utils.forecasting.settings import MILK
+from utils.plumbing.errors import BadInputError
 
 
 class Candidate(NamedTuple):
@@ -198,13 +203,15 @@ def run(
     block=None,
     forecast_all=False,
     unit="",
+    unscored_steps=(),
     references=None,
     reference_labels=None,
     prefer_nested=True,
     workers=None,
     guard_correction_epochs=False,
 ):
-    """The whole protocol (module docstring). `block`: validation steps per origin (default: one season).
+    """The whole protocol (module docstring). `block`: validation steps per origin (default: one season);
+    `unscored_steps`: steps that are no measurement (filled dates): never a training target or a score.
 
     `references`: the keys (utils/forecasting/candidates.REFERENCES) a correction may start from
     (default: all; SARIMA only where `sarima.skip_reason` allows it); `reference_labels` names them in
@@ -218,6 +225,18 @@ def run(
 
     started = time.perf_counter()
     values = np.asarray(values, dtype="float64")
+    unscored = np.unique(np.asarray(unscored_steps, dtype="int64"))
+
+    def measured(steps):
+        """`steps` without the unscored ones; a block left with none cannot be scored."""
+        kept = steps[~np.isin(steps, unscored)]
+        if len(kept) == 0:
+            raise BadInputError(
+                f"every step from {steps[0]} to {steps[-1]} was filled: no measurement "
+                "to validate on there; fill the gaps in the file or use a complete series"
+            )
+        return kept
+
     candidates = list(candidates or default_candidates())
     block = block or season
     origins = rolling_origin.rolling_origins(first_test, block, n_origins, min_train=2 * season + 2)
@@ -240,11 +259,12 @@ def run(
         per_origin = []
         for origin in origins:
             forecasts, _ = base(key, origin.origin)
-            block_forecasts = None if forecasts is None else forecasts[origin.validation]
+            scored = measured(origin.validation)
+            block_forecasts = None if forecasts is None else forecasts[scored]
             if block_forecasts is None or not np.isfinite(block_forecasts).all():
                 per_origin = None
                 break
-            per_origin.append(metrics.rmse(values[origin.validation], block_forecasts))
+            per_origin.append(metrics.rmse(values[scored], block_forecasts))
         if per_origin is not None:
             reference_rmse[key] = rolling_origin.summarise(labels[key], np.array(per_origin)[:, None])
     reference = min(reference_rmse, key=lambda key: reference_rmse[key].best_score, default=None)
@@ -287,6 +307,7 @@ def run(
 
     def fit(candidate, data, epochs):
         rows = data.training_rows()
+        rows = rows[~np.isin(data.positions[rows], unscored)]  # a filled step is no target
         return trainer(candidate).fit(data.X[rows], data.y[rows], epochs)
 
     def origin_fit(job):
@@ -312,8 +333,9 @@ def run(
                 notes.append(f"{candidate.name} skipped at origin {origin.origin}: {snapshots}")
                 return np.full(candidate.max_epochs + 1, np.inf)
             runs[candidate.name, origin.origin] = (data, snapshots)
-            rows = data.rows(origin.validation)
-            actual = values[origin.validation]
+            scored = measured(origin.validation)
+            rows = data.rows(scored)
+            actual = values[scored]
             curve = np.array(
                 [metrics.rmse(actual, data.levels(forecast(w, data.X[rows]), rows)) for w in snapshots]
             )
@@ -332,9 +354,10 @@ def run(
         errors = []
         for origin in origins:
             data, snapshots = runs[name, origin.origin]
-            rows = data.rows(origin.validation)
+            scored = measured(origin.validation)
+            rows = data.rows(scored)
             forecasts = data.levels(forecast(snapshots[epoch], data.X[rows]), rows)
-            errors.extend(values[origin.validation] - forecasts)
+            errors.extend(values[scored] - forecasts)
         return np.array(errors)
 
     # With `guard_correction_epochs`, the same guard one level down: a correction's trained epochs are
@@ -378,12 +401,13 @@ def run(
     for earlier, later in zip(origins, origins[1:]):
         if (pick, earlier.origin) not in runs or (pick, later.origin) not in runs:
             continue
-        actual = values[later.validation]
+        scored = measured(later.validation)
+        actual = values[scored]
         for (data, snapshots), rmses, errors in (
             (runs[pick, later.origin], refit_rmses, refit_errors),
             (runs[pick, earlier.origin], kept_rmses, kept_errors),
         ):
-            rows = data.rows(later.validation)
+            rows = data.rows(scored)
             error = actual - data.levels(forecast(snapshots[epochs], data.X[rows]), rows)
             rmses.append(metrics.rmse(error, 0))
             errors.extend(error)
@@ -476,6 +500,10 @@ def run(
             f"(Diebold-Mariano p = {refit_p:.3f}; "
             "the older model is kept only when it is better with p < 0.05)"
         )
+    filled_before_test = int(np.sum(unscored < first_test))
+    if filled_before_test:
+        trace.append(f"{filled_before_test} filled step(s) before the test are no measurement: no training "
+                     "target and no validation score above counts them")
     trace += [f"note: {note}" for note in notes]
     return ProtocolResult(
         origins,

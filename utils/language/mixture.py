@@ -26,6 +26,7 @@ non-overlapping windows, i.e. `y.ravel()[i]`.
 
 import numpy as np
 
+from utils.language import ngrams
 from utils.plumbing.errors import BadInputError
 
 # The weights validation tries: both ends (one model alone) and nine mixtures between.
@@ -66,30 +67,16 @@ def ngram_distributions(train_ids, targets, n, k, vocab_size, context):
     largest = max(int(part.max(initial=-1)) for part in (train_ids, targets, context))
     if largest >= V:
         raise ValueError(f"vocab_size={V} is too small for character index {largest}")
-    if V ** n >= 2 ** 62:
-        raise ValueError(f"V**n = {V}**{n} is too large to pack n-grams into 64-bit integers")
-
-    # Each (n-1)-character context is packed into one integer (base-V digits), and the
-    # n-gram "context, then c" into context * V + c, so counting is np.unique.
-    place = V ** np.arange(n - 1, -1, -1, dtype=np.int64)
-    train_grams = np.lib.stride_tricks.sliding_window_view(train_ids, n) @ place
-    grams, gram_counts = np.unique(train_grams, return_counts=True)
-    contexts, context_counts = np.unique(train_grams // V, return_counts=True)
-
+    table = ngrams.count_ngrams(train_ids, n, V)
     # The context of each scored character: the n-1 characters before it.
     before = np.concatenate([context[len(context) - (n - 1):] if n > 1 else context[:0], targets[:-1]])
     if n > 1:
-        query_contexts = np.lib.stride_tricks.sliding_window_view(before, n - 1) @ place[1:]
+        query_contexts = np.lib.stride_tricks.sliding_window_view(before, n - 1) @ table.place[1:]
     else:
         query_contexts = np.zeros(len(targets), dtype=np.int64)
-
-    def lookup(keys, counts, queries):
-        pos = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
-        return np.where(keys[pos] == queries, counts[pos], 0)
-
     every_gram = query_contexts[:, None] * V + np.arange(V, dtype=np.int64)  # (positions, V)
-    numerators = lookup(grams, gram_counts, every_gram) + k
-    denominators = lookup(contexts, context_counts, query_contexts) + k * V
+    numerators = table.gram_count(every_gram) + k
+    denominators = table.context_count(query_contexts) + k * V
     return numerators / denominators[:, None]
 
 

@@ -1,6 +1,7 @@
 """n-gram character models with add-k smoothing, and bits per character: the baselines of Case 17-1."""
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,12 +35,49 @@ def _as_ids(train, val, vocab_size, context=None):
     return train_ids, val_ids, (train_ids if context_ids is None else context_ids), int(vocab_size)
 
 
+class NgramCounts(NamedTuple):
+    """Every n-gram of a training text counted once, and every (n-1)-character context.
+
+    Each n-gram is packed into one integer (base-V digits, last character least significant),
+    so counting is `np.unique` and looking up is `np.searchsorted`: well under a second for 50 KB.
+    A context's code is its n-gram's code // V; "context, then c" is context * V + c.
+    """
+
+    place: np.ndarray  # V ** (n-1), ..., V, 1: the digit weights of a packed n-gram
+    grams: np.ndarray  # sorted packed n-grams seen in training
+    gram_counts: np.ndarray
+    contexts: np.ndarray  # sorted packed contexts seen in training
+    context_counts: np.ndarray
+
+    def gram_count(self, codes):
+        """How often each packed n-gram in `codes` occurred in training (0 if never)."""
+        return _lookup(self.grams, self.gram_counts, codes)
+
+    def context_count(self, codes):
+        """How often each packed context in `codes` occurred in training (0 if never)."""
+        return _lookup(self.contexts, self.context_counts, codes)
+
+
+def _lookup(keys, counts, queries):
+    position = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    return np.where(keys[position] == queries, counts[position], 0)
+
+
+def count_ngrams(train_ids, n, V):
+    """Count the order-`n` n-grams of `train_ids` (integer array, indices below V) and their contexts."""
+    if V ** n >= 2 ** 62:
+        raise ValueError(f"V**n = {V}**{n} is too large to pack n-grams into 64-bit integers")
+    place = V ** np.arange(n - 1, -1, -1, dtype=np.int64)
+    train_codes = np.lib.stride_tricks.sliding_window_view(np.asarray(train_ids, dtype=np.int64), n) @ place
+    grams, gram_counts = np.unique(train_codes, return_counts=True)
+    contexts, context_counts = np.unique(train_codes // V, return_counts=True)
+    return NgramCounts(place, grams, gram_counts, contexts, context_counts)
+
+
 def _ngram_counts(train, val, n, vocab_size=None, context=None):
     """For each scored character: its n-gram count and its context count in train.
 
-    Returns `(gram_counts, context_counts, V)`, arrays of length len(val). Each n-gram is
-    packed into one integer (base-V digits, last character least significant), so the
-    counting is `np.unique` plus `np.searchsorted`: well under a second for 50 KB.
+    Returns `(gram_counts, context_counts, V)`, arrays of length len(val) (see `count_ngrams`).
     """
     if n < 1:
         raise BadInputError(f"n-gram order must be 1 or more, got {n}")
@@ -52,27 +90,12 @@ def _ngram_counts(train, val, n, vocab_size=None, context=None):
         )
     if len(before_ids) < n - 1:
         raise BadInputError(f"the context has {len(before_ids)} characters; an order-{n} model needs {n - 1}")
-    if V ** n >= 2 ** 62:
-        raise ValueError(f"V**n = {V}**{n} is too large to pack n-grams into 64-bit integers")
-    weights = V ** np.arange(n - 1, -1, -1, dtype=np.int64)
-
-    def codes(ids):
-        return np.lib.stride_tricks.sliding_window_view(ids, n) @ weights
-
-    train_codes = codes(train_ids)
-    grams, gram_counts = np.unique(train_codes, return_counts=True)
-    contexts, context_counts = np.unique(train_codes // V, return_counts=True)
-
+    table = count_ngrams(train_ids, n, V)
     # The context of the first n-1 scored characters is taken from the end of the text
     # that really precedes them (the training text, unless `context` says otherwise).
     full = np.concatenate([before_ids[len(before_ids) - (n - 1):] if n > 1 else before_ids[:0], val_ids])
-    val_codes = codes(full)
-
-    def lookup(keys, counts, queries):
-        pos = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
-        return np.where(keys[pos] == queries, counts[pos], 0)
-
-    return lookup(grams, gram_counts, val_codes), lookup(contexts, context_counts, val_codes // V), V
+    val_codes = np.lib.stride_tricks.sliding_window_view(full, n) @ table.place
+    return table.gram_count(val_codes), table.context_count(val_codes // V), V
 
 
 def _bits(gram_counts, context_counts, V, k):

@@ -19,8 +19,9 @@ def hide_tensorflow_startup_messages():
     A few of those lines ("All log messages before absl::InitializeLog()", "Could not find
     cuda drivers") are printed by C++ code before any log level applies, so the only way to
     hide them is to point stderr elsewhere while TensorFlow loads. If the import fails,
-    what it printed is shown. Keras imports TensorFlow whenever it is installed, even on the
-    JAX or PyTorch backend, so this applies whatever the backend.
+    what it printed is shown. This applies whatever the backend: on the JAX or PyTorch backend
+    `import keras` does not load TensorFlow, but `keras.utils.set_random_seed` does whenever
+    it is installed (keras/src/utils/rng_utils.py: `if tf.available: tf.random.set_seed(seed)`).
     """
     if "tensorflow" in sys.modules or importlib.util.find_spec("tensorflow") is None:
         return
@@ -44,7 +45,10 @@ def set_seed(seed):
     """Seed Python, NumPy and the Keras backend, and ask TensorFlow for deterministic ops.
 
     With this, a rerun with the same seed on the same machine gives identical numbers.
+    Keras seeds TensorFlow too whenever it is installed, on any backend, so TensorFlow's
+    start-up lines are hidden first (a script that never called the guard above gets it here).
     """
+    hide_tensorflow_startup_messages()
     import keras
 
     keras.utils.set_random_seed(seed)

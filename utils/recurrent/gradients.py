@@ -8,7 +8,7 @@ Three questions from the lecture become numbers here:
   (d h_t / d h_{t-1}), so if those factors are mostly smaller than 1 the early
   steps' gradients shrink geometrically (vanish); if larger than 1 they grow (explode).
 * Can a network remember something for T steps? memory_tasks.py's `make_adding_task` builds
-  the adding problem (Hochreiter & Schmidhuber 1997): add the two numbers that carry a marker,
+  a simpler form of Hochreiter & Schmidhuber's (1997) adding problem: add the two marked numbers,
   one in the first half of the sequence and one in the second. Its `make_recall_task`
   builds an easier task whose answer sits only in the FIRST time step; a SimpleRNN can
   solve it with a shortcut (it latches the first value in a saturated state), so it
