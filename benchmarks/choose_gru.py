@@ -18,7 +18,7 @@ The search is staged (each stage starts from the best so far; the case's default
 window, units, learning rate, batch size, then epochs per origin. A configuration is judged on
 the score of the candidate the case's rule picks (the correction unless the plain GRU is clearly
 better), averaged over the seeds; within TIE of the lowest the cheaper one wins (fewer epochs x
-batches x window x units; benchmarks/staged_search.py).
+batches x window x units).
 
 Run:  python benchmarks/choose_gru.py                   (seeds 42 and 1)
       python benchmarks/choose_gru.py --seeds 42        (one seed, half the time)
@@ -33,6 +33,7 @@ minutes with the two default seeds.
 """
 
 import argparse
+import itertools
 import json
 import statistics
 import sys
@@ -43,7 +44,6 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np  # noqa: E402
 
-from benchmarks.staged_search import key_of, run_stage  # noqa: E402
 from utils.forecasting import baselines, metrics, rolling_origin, timeline  # noqa: E402
 from utils.forecasting import ridge_correction as rc  # noqa: E402
 from utils.forecasting.features import day_of_year_features  # noqa: E402
@@ -142,6 +142,33 @@ def score(data, config, seeds, zero_forecasts):
     print(f"    the case's rule picks: {', '.join(picks)} (mean {pick_score:.3f})", flush=True)
     return {"candidates": rows, "picks": picks, "pick_val_rmse": pick_score,
             "ridge_alphas": [run.ridge_alphas for run in runs]}
+
+
+def key_of(config):
+    return json.dumps(config, sort_keys=True, default=list)
+
+
+def run_stage(name, base, grid, score, objective, cost, tie, log):
+    """Score every combination of `grid` (setting -> values) on top of `base`; return the best config.
+
+    `score(config)` -> a result dict (the search remembers it); `objective(result)` -> the number the
+    stage minimises; `cost(config, result)` -> a machine-independent cost for the tie rule.
+    """
+    print(f"stage {name}:", flush=True)
+    rows = []
+    for combo in itertools.product(*grid.values()):
+        config = {**base, **dict(zip(grid, combo))}
+        result = score(config)
+        rows.append((config, result))
+        log.append({"stage": name, "varied": dict(zip(grid, combo)), "config": config, **result})
+    best_config, best_result = min(rows, key=lambda row: objective(row[1]))
+    lowest = objective(best_result)
+    for config, result in rows:  # within `tie` of the lowest, the cheapest wins
+        if objective(result) <= lowest + tie and cost(config, result) < cost(best_config, best_result):
+            best_config, best_result = config, result
+    chosen = ", ".join(f"{setting}={best_config[setting]}" for setting in grid)
+    print(f"  -> {name}: {chosen} (score {objective(best_result):.3f})\n", flush=True)
+    return best_config
 
 
 def main():

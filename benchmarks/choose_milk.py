@@ -20,7 +20,7 @@ The search is staged (each stage starts from the best so far; the case's default
   3. correction: window x units          (judged on the correction's score);
   4. correction: learning rate;
   5. correction: epochs per origin.
-Within TIE of the lowest score the cheaper configuration wins (benchmarks/staged_search.py).
+Within TIE of the lowest score the cheaper configuration wins.
 A candidate whose settings and seed were already scored is not retrained.
 
 Run:  python benchmarks/choose_milk.py                   (seeds 42, 1, 2)
@@ -35,6 +35,7 @@ seed and 15 to 20 minutes with the three seeds.
 """
 
 import argparse
+import itertools
 import json
 import statistics
 import sys
@@ -45,7 +46,6 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np  # noqa: E402
 
-from benchmarks.staged_search import key_of, run_stage  # noqa: E402
 from utils.forecasting import rolling_choice, timeline  # noqa: E402
 from utils.forecasting.settings import MILK  # noqa: E402
 from utils.loading.calendar import fill_gaps  # noqa: E402
@@ -156,6 +156,33 @@ def cost_of(family):
     if family == CORRECTION:
         return lambda config, _: config["hybrid_epochs"] * config["hybrid_window"] * config["hybrid_units"]
     return lambda config, _: config["epochs"] * config["window"] * config["units"]
+
+
+def key_of(config):
+    return json.dumps(config, sort_keys=True, default=list)
+
+
+def run_stage(name, base, grid, score, objective, cost, tie, log):
+    """Score every combination of `grid` (setting -> values) on top of `base`; return the best config.
+
+    `score(config)` -> a result dict (the search remembers it); `objective(result)` -> the number the
+    stage minimises; `cost(config, result)` -> a machine-independent cost for the tie rule.
+    """
+    print(f"stage {name}:", flush=True)
+    rows = []
+    for combo in itertools.product(*grid.values()):
+        config = {**base, **dict(zip(grid, combo))}
+        result = score(config)
+        rows.append((config, result))
+        log.append({"stage": name, "varied": dict(zip(grid, combo)), "config": config, **result})
+    best_config, best_result = min(rows, key=lambda row: objective(row[1]))
+    lowest = objective(best_result)
+    for config, result in rows:  # within `tie` of the lowest, the cheapest wins
+        if objective(result) <= lowest + tie and cost(config, result) < cost(best_config, best_result):
+            best_config, best_result = config, result
+    chosen = ", ".join(f"{setting}={best_config[setting]}" for setting in grid)
+    print(f"  -> {name}: {chosen} (score {objective(best_result):.3f})\n", flush=True)
+    return best_config
 
 
 def main():
