@@ -1,191 +1,219 @@
-"""Choose Case 17-3's defaults on the VALIDATION period only, the way the case itself would.
+"""Choose Case 17-3's network settings on its rolling-origin validation only, the way the case chooses.
 
-    python benchmarks/choose_gru.py                  # the shipped temperatures, seeds 42 and 1
-    python benchmarks/choose_gru.py --seeds 42       # quicker
-    python benchmarks/choose_gru.py --csv my.csv --date-col Date --value-col Temp
+Every configuration is scored by the case's own protocol (utils/forecasting/ridge_correction.run, with
+`validation_only=True`) on the shipped temperatures' two forecast origins (the validation period,
+the year or so before the test, cut into two blocks): the plain GRU on the case's target and the
+GRU correction to the ridge regression, both with the configuration's window, units, learning rate,
+batch size and epochs per origin. A candidate's score is its mean validation RMSE over the origins
+at its best epoch count, averaged over --seeds. The test days are cut off the series before
+anything runs: nothing here can read or forecast them.
 
-The test period (the last 20 % of the days) is cut off the series before anything else happens,
-so nothing below can read it. What is left is split into training and validation exactly as in
-Case 17-3 (utils.forecasting.windows.three_periods): the validation period is the year just before the test.
+For each configuration it prints one row per candidate: that score (± its spread over the seeds) and
+the best epoch count per seed, beside the zero forecast (what the plain GRU forecasts when it predicts
+0: none for target "raw", the persistence for "diff", the same day last year for "seasonal") and the
+ridge (the correction's epoch 0), scored on the same origins; then which candidate the case's rule
+picks for each seed. The simple baselines' scores on the origins are printed at the start.
 
-Every candidate is trained on the training days with early stopping on the validation days
-(best weights restored) and scored by its validation RMSE in real units, averaged over seeds.
-The search goes one setting at a time (coordinate search): for each setting in turn, every value
-is tried with the best values found so far for the others, and the best is kept. A value counts
-as better only if it lowers the mean validation RMSE by more than TIE (°C); within TIE the
-cheaper one wins (less work: epochs x batches per epoch x window x units, a count that does not
-depend on how busy the machine is), so a default never costs time for a difference the
-validation period cannot tell apart.
+The search is staged (each stage starts from the best so far; the case's defaults are the start):
+window, units, learning rate, batch size, then epochs per origin. A configuration is judged on
+the score of the candidate the case's rule picks (the correction unless the plain GRU is clearly
+better), averaged over the seeds; within TIE of the lowest the cheaper one wins (fewer epochs x
+batches x window x units).
 
-It prints one line per trained candidate and writes benchmarks/results/choose_gru.json
-(not committed). Each candidate's result is also kept in benchmarks/results/choose_gru_cache.json
-as soon as it is known, so an interrupted search resumes where it stopped (delete the file to
-start afresh). The defaults of Case 17-3 come from this script's output.
+Run:  python benchmarks/choose_gru.py                   (seeds 42 and 1)
+      python benchmarks/choose_gru.py --seeds 42        (one seed, half the time)
+      python benchmarks/choose_gru.py --quick           (smoke run: seed 42, 2 configurations, 2 epochs)
+      add --json to write benchmarks/results/choose_gru.json (not committed)
+
+How long (an ESTIMATE, not a measurement of the full run): the --quick run took about 22 s on a loaded
+2-core machine (user+sys CPU 21 s, some 4 s of it importing TensorFlow), about 8 s per configuration
+at 2 epochs per origin. The full search scores about 10 configurations per seed at 6 to 10 epochs
+(window 30 and 32 units cost more per epoch), some 3 to 6 minutes per seed, so roughly 6 to 12
+minutes with the two default seeds.
 """
 
 import argparse
+import itertools
 import json
-import os
+import statistics
 import sys
-import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-from utils.forecasting import metrics, scaling, timeline, transforms, windows
-from utils.forecasting.features import day_of_year_features
-from utils.forecasting.ridge import ridge_on_validation
-from utils.forecasting.settings import TEMPERATURE
-from utils.loading.calendar import fill_gaps
-from utils.loading.series import load_series
-from utils.loading.step_words import describe_steps
-from utils.plumbing.paths import data_file
+from utils.forecasting import baselines, metrics, rolling_origin, timeline  # noqa: E402
+from utils.forecasting import ridge_correction as rc  # noqa: E402
+from utils.forecasting.features import day_of_year_features  # noqa: E402
+from utils.forecasting.settings import TEMPERATURE  # noqa: E402
+from utils.loading.calendar import fill_gaps  # noqa: E402
+from utils.loading.series import load_series  # noqa: E402
+from utils.loading.step_words import describe_steps  # noqa: E402
+from utils.plumbing.paths import data_file  # noqa: E402
 
-# The settings searched, in this order, each with its candidate values. The first value of each
-# is the starting point (the case's defaults before this search).
-SEARCH = {
-    "feature_range": [(-1, 1), (0, 1)],
-    "day_of_year": [True, False],
-    "target": ["raw", "diff", "seasonal"],
-    "window": [14, 7, 30],
-    "units": [32, 16, 64],
-    "learning_rate": [3e-3, 1e-3, 1e-2],
-    "batch_size": [128, 64, 256],
-    "patience": [3, 6],  # epochs without a better validation loss before early stopping ends the fit
-}
-MAX_EPOCHS = TEMPERATURE.max_epochs  # every candidate trains as the case does: at most the case's epochs
-TIE = 0.005  # °C: validation RMSE differences smaller than this count as a tie
+N_ORIGINS = 2  # as Case 17-3
+TARGET = TEMPERATURE.target  # the case's target on the shipped data
+PLAIN, CORRECTION = "GRU", "ridge + GRU correction"  # the case's names
+TIE = 0.005  # °C: mean validation RMSE differences smaller than this count as a tie
+RESULTS = REPO_ROOT / "benchmarks" / "results"
 
-
-def before_test_only(csv, date_col, value_col):
-    """The series with its test period cut off, and the periods (training, validation) of what is left."""
-    series, _ = fill_gaps(load_series(csv, date_col, value_col))
-    n_test = timeline.fixed_test_size(len(series))
-    n_before = len(series) - n_test
-    season = describe_steps(series.index).season
-    series = series.iloc[:n_before]  # from here on, the test period does not exist
-    n_val = timeline.validation_size(n_before, season)
-    return series, season, timeline.three_periods(n_before + n_test, n_test, n_val)
+CASE_CONFIG = {"window": rc.WINDOW, "units": rc.UNITS, "learning_rate": rc.LEARNING_RATE,
+               "batch_size": rc.BATCH_SIZE, "epochs": rc.MAX_EPOCHS}
+STAGES = [
+    ("1 window", {"window": [7, 14, 30]}),
+    ("2 units", {"units": [8, 16, 32]}),
+    ("3 learning rate", {"learning_rate": [3e-3, 1e-2, 2e-2]}),
+    ("4 batch size", {"batch_size": [64, 128, 256]}),
+    ("5 epochs", {"epochs": [6, 10]}),
+]
+QUICK_CONFIG = {**CASE_CONFIG, "epochs": 2}
+QUICK_STAGES = [("quick: units", {"units": [16, 8]})]
 
 
-def prepare(series, season, periods, feature_range, day_of_year, target, window):
-    """Training and validation windows, scaled as Case 17-3 scales them, and the validation truth."""
-    values = series.to_numpy()
-    inputs, targets = transforms.inputs_and_targets(values, target, season)
-    train = np.arange(len(values)) < periods.first_validation
-    input_scaler = scaling.fit_scaler(inputs[train], feature_range)
-    target_scaler = scaling.fit_scaler(targets[train], feature_range)
-    columns = [scaling.scale(input_scaler, inputs)]
-    if day_of_year:
-        columns.append(day_of_year_features(series.index))
-    X, y, positions = windows.make_windows(np.column_stack(columns), scaling.scale(target_scaler, targets),
-                                           window)
-    is_train = positions < periods.first_validation
-    val_positions = positions[~is_train]
+class Data:
+    """The shipped temperatures before the test, its origins and what the case prepares with them."""
 
-    def to_levels(scaled_predictions):
-        return transforms.to_levels(scaling.unscale(target_scaler, scaled_predictions), values, val_positions,
-                                    target, season)
+    def __init__(self):
+        series, filled_dates = fill_gaps(load_series(data_file(TEMPERATURE.csv), TEMPERATURE.date_col,
+                                                     TEMPERATURE.value_col))
+        values = series.to_numpy()
+        self.season = describe_steps(series.index).season
+        n_test = timeline.fixed_test_size(len(values))  # as Case 17-3
+        n_validation = timeline.validation_size(len(values) - n_test, self.season)
+        n_validation -= n_validation % N_ORIGINS
+        self.first_test = timeline.three_periods(len(values), n_test, n_validation).first_test
+        self.block = n_validation // N_ORIGINS
+        self.origins = rolling_origin.rolling_origins(self.first_test, self.block, N_ORIGINS)
+        filled = np.flatnonzero(series.index.isin(filled_dates))
+        self.skip = filled[filled < self.first_test]
+        # from here on, the test days do not exist
+        self.values = values[:self.first_test]
+        self.features = day_of_year_features(series.index)[:self.first_test]
 
-    return X[is_train], y[is_train], X[~is_train], y[~is_train], values[val_positions], to_levels
-
-
-def train_one(data, units, learning_rate, batch_size, patience, seed):
-    """Validation RMSE (real units), the epoch kept by early stopping, and the fit seconds."""
-    import keras
-
-    from utils.plumbing.runtime import set_seed
-
-    X_train, y_train, X_val, y_val, actual, to_levels = data
-    set_seed(seed)
-    model = keras.Sequential([keras.Input(X_train.shape[1:]), keras.layers.GRU(units), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse")
-    stop = keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)
-    started = time.perf_counter()
-    model.fit(X_train, y_train, validation_data=(X_val, y_val), epochs=MAX_EPOCHS, batch_size=batch_size,
-              shuffle=True, verbose=0, callbacks=[stop])
-    seconds = time.perf_counter() - started
-    predicted = to_levels(model.predict(X_val, verbose=0)[:, 0])
-    return metrics.rmse(actual, predicted), stop.best_epoch + 1, seconds
+    def baselines(self):
+        """The simple baselines' mean validation RMSE over the origins."""
+        rmses = {}
+        for origin in self.origins:
+            steps = rc.scored_steps(origin.validation, self.skip)
+            forecasts = {"persistence": baselines.naive(self.values, steps),
+                         "mean of the last 7 days": baselines.moving_average(self.values, steps, 7),
+                         "same day last year": baselines.seasonal_naive(self.values, steps, self.season)}
+            for name, forecast in forecasts.items():
+                rmses.setdefault(name, []).append(metrics.rmse(self.values[steps], forecast))
+        return {name: float(np.mean(values)) for name, values in rmses.items()}
 
 
-def work(result, n_train):
-    """A machine-independent cost of a candidate's fit: epochs run x batches per epoch x window x units."""
-    settings = result["settings"]
-    batches = -(-n_train // settings["batch_size"])
-    return (result["best_epoch"] + settings["patience"]) * batches * settings["window"] * settings["units"]
+ZERO_FORECAST_NAME = {"diff": "persistence", "seasonal": "same day last year"}
+
+
+def score(data, config, seeds, zero_forecasts):
+    """Case 17-3's protocol, validation only, for `config` and each seed: one row per candidate."""
+    candidates = [rc.Candidate(name, kind, config["window"], config["units"], config["learning_rate"],
+                               config["batch_size"], config["epochs"])
+                  for name, kind in ((PLAIN, rc.PLAIN), (CORRECTION, rc.CORRECTION))]
+    runs = []
+    for seed in seeds:
+        result = rc.run(data.values, data.features, data.first_test, data.origins, TARGET, data.season, seed,
+                        candidates, data.skip, TEMPERATURE.unit, validation_only=True)
+        assert result.forecasts is None and result.finals is None  # no test forecast was made
+        runs.append(result)
+    ridge = statistics.mean(float(np.mean(run.ridge_rmse)) for run in runs)
+    rows = {}
+    for name in (PLAIN, CORRECTION):
+        scores = [run.scores[name].best_score for run in runs]
+        zero = ridge if name == CORRECTION else zero_forecasts.get(ZERO_FORECAST_NAME.get(TARGET))
+        rows[name] = {"val_rmse": statistics.mean(scores), "val_rmse_sd": statistics.pstdev(scores),
+                      "val_rmse_seeds": scores, "best_epochs": [run.scores[name].best for run in runs],
+                      "zero": zero}
+    picks = [run.pick for run in runs]
+    pick_score = statistics.mean(run.scores[run.pick].best_score for run in runs)
+    print(f"  {json.dumps(config)}")
+    for name, row in rows.items():
+        if name == CORRECTION:
+            beside = f"epoch 0 (the ridge) {row['zero']:7.3f}"
+        elif row["zero"] is None:
+            beside = f"zero forecast: none for target {TARGET!r}"
+        else:
+            beside = f"zero forecast ({ZERO_FORECAST_NAME[TARGET]}) {row['zero']:7.3f}"
+        print(f"    {name:<24} val RMSE {row['val_rmse']:7.3f} ± {row['val_rmse_sd']:.3f}  "
+              f"best epochs {row['best_epochs']}  {beside}", flush=True)
+    print(f"    the case's rule picks: {', '.join(picks)} (mean {pick_score:.3f})", flush=True)
+    return {"candidates": rows, "picks": picks, "pick_val_rmse": pick_score,
+            "ridge_alphas": [run.ridge_alphas for run in runs]}
+
+
+def key_of(config):
+    return json.dumps(config, sort_keys=True, default=list)
+
+
+def run_stage(name, base, grid, score, objective, cost, tie, log):
+    """Score every combination of `grid` (setting -> values) on top of `base`; return the best config.
+
+    `score(config)` -> a result dict (the search remembers it); `objective(result)` -> the number the
+    stage minimises; `cost(config, result)` -> a machine-independent cost for the tie rule.
+    """
+    print(f"stage {name}:", flush=True)
+    rows = []
+    for combo in itertools.product(*grid.values()):
+        config = {**base, **dict(zip(grid, combo))}
+        result = score(config)
+        rows.append((config, result))
+        log.append({"stage": name, "varied": dict(zip(grid, combo)), "config": config, **result})
+    best_config, best_result = min(rows, key=lambda row: objective(row[1]))
+    lowest = objective(best_result)
+    for config, result in rows:  # within `tie` of the lowest, the cheapest wins
+        if objective(result) <= lowest + tie and cost(config, result) < cost(best_config, best_result):
+            best_config, best_result = config, result
+    chosen = ", ".join(f"{setting}={best_config[setting]}" for setting in grid)
+    print(f"  -> {name}: {chosen} (score {objective(best_result):.3f})\n", flush=True)
+    return best_config
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--csv", default=str(data_file(TEMPERATURE.csv)))
-    parser.add_argument("--date-col", default=TEMPERATURE.date_col)
-    parser.add_argument("--value-col", default=TEMPERATURE.value_col)
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1])
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: seed 42, 2 configurations, 2 epochs per origin")
+    parser.add_argument("--json", action="store_true",
+                        help="write benchmarks/results/choose_gru.json (not committed)")
     args = parser.parse_args()
-
     from utils.plumbing.runtime import hide_tensorflow_startup_messages
 
     hide_tensorflow_startup_messages()
-    series, season, periods = before_test_only(args.csv, args.date_col, args.value_col)
-    print(f"{args.csv}: training {periods.n_train} steps, validation {periods.n_validation} steps "
-          f"(the test's {periods.n_test} steps are cut off and never read); seeds {args.seeds}")
+    seeds, config, stages = ([42], QUICK_CONFIG, QUICK_STAGES) if args.quick else (args.seeds, CASE_CONFIG,
+                                                                                   STAGES)
+    data = Data()
+    zero_forecasts = data.baselines()
+    print(f"temperatures: {len(data.values)} days before the test (the test days are cut off and never "
+          f"read); {N_ORIGINS} origins {[o.origin for o in data.origins]}, each validated on the next "
+          f"{data.block} days; target {TARGET!r}; seeds {seeds}")
+    print("simple baselines at the same origins (mean validation RMSE): "
+          + ", ".join(f"{name} {value:.3f}" for name, value in zero_forecasts.items()))
+    print(f"every score: mean validation RMSE over the origins ({TEMPERATURE.unit}), at the best epoch "
+          "count, averaged over the seeds\n")
+    n_train = data.origins[0].origin
+    scored, log = {}, []
 
-    best = {name: values[0] for name, values in SEARCH.items()}
-    out = REPO_ROOT / "benchmarks" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    cache_path = out / "choose_gru_cache.json"
-    cache_key = json.dumps({"csv": str(Path(args.csv).resolve()), "seeds": args.seeds,
-                            "max_epochs": MAX_EPOCHS})
-    cache = json.loads(cache_path.read_text()) if cache_path.is_file() else {}
-    tried = cache.setdefault(cache_key, {})
+    def remembered(config):
+        if key_of(config) not in scored:
+            scored[key_of(config)] = score(data, config, seeds, zero_forecasts)
+        return scored[key_of(config)]
 
-    def evaluate(settings):
-        key = json.dumps(settings, sort_keys=True)
-        if key in tried:
-            print(f"  {key}: val RMSE {tried[key]['val_rmse']:.4f} (from {cache_path.name})")
-        else:
-            data = prepare(series, season, periods, tuple(settings["feature_range"]), settings["day_of_year"],
-                           settings["target"], settings["window"])
-            runs = [train_one(data, settings["units"], settings["learning_rate"], settings["batch_size"],
-                              settings["patience"], seed)
-                    for seed in args.seeds]
-            rmse, epochs, seconds = (float(np.mean([run[i] for run in runs])) for i in range(3))
-            X_train, y_train, X_val, y_val, actual, to_levels = data
-            ridge = ridge_on_validation(X_train, y_train, X_val, y_val)
-            ridge_rmse = metrics.rmse(actual, to_levels(ridge.predict(X_val)))
-            tried[key] = dict(settings=settings, val_rmse=rmse, per_seed=[run[0] for run in runs],
-                              best_epoch=epochs, fit_seconds=seconds, ridge_alpha=ridge.alpha,
-                              ridge_val_rmse=ridge_rmse)
-            print(f"  {key}: val RMSE {rmse:.4f} (seeds {', '.join(f'{run[0]:.4f}' for run in runs)}), "
-                  f"best epoch {epochs:.1f}, fit {seconds:.1f} s; "
-                  f"ridge (alpha {ridge.alpha:g}) {ridge_rmse:.4f}", flush=True)
-            cache_path.write_text(json.dumps(cache, indent=1) + "\n")
-        return tried[key]
+    def cost(config, _):
+        """Epochs x batches per epoch (at the first origin) x window x units: a machine-free count."""
+        return config["epochs"] * -(-n_train // config["batch_size"]) * config["window"] * config["units"]
 
-    for name, values in SEARCH.items():
-        print(f"\n{name}:")
-        results = [evaluate({**best, name: value}) for value in values]
-        winner = results[0] if results[0]["settings"][name] == best[name] else evaluate(best)
-        for result in results:
-            better = result["val_rmse"] < winner["val_rmse"] - TIE
-            tie_but_cheaper = (abs(result["val_rmse"] - winner["val_rmse"]) <= TIE
-                               and work(result, periods.n_train) < work(winner, periods.n_train))
-            if better or tie_but_cheaper:
-                winner = result
-        best = dict(winner["settings"])
-        print(f"  -> {name} = {best[name]}")
-
-    final = evaluate(best)
-    print(f"\nchosen on validation: {json.dumps(best)}\n  val RMSE {final['val_rmse']:.4f}, "
-          f"best epoch {final['best_epoch']:.1f}, fit {final['fit_seconds']:.1f} s; "
-          f"ridge {final['ridge_val_rmse']:.4f} (alpha {final['ridge_alpha']:g})")
-    summary = {"chosen": best, "tried": list(tried.values())}
-    (out / "choose_gru.json").write_text(json.dumps(summary, indent=2) + "\n")
+    for name, grid in stages:
+        config = run_stage(name, config, grid, remembered, lambda result: result["pick_val_rmse"], cost, TIE,
+                           log)
+    print("chosen on the rolling origins:", json.dumps(config))
+    if args.json:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        summary = {"chosen": config, "seeds": seeds, "target": TARGET, "baselines": zero_forecasts,
+                   "runs": log}
+        (RESULTS / "choose_gru.json").write_text(json.dumps(summary, indent=2, default=list) + "\n")
 
 
 if __name__ == "__main__":

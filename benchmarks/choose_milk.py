@@ -1,140 +1,228 @@
-"""Choose Case 17-2's defaults on the validation period only: target, learning rate, window,
-units, scaling range and patience.
+"""Choose Case 17-2's network settings on its rolling-origin validation only, the way the case chooses.
 
-Every candidate is prepared by utils.forecasting.tasks.milk_task (the case's own steps: three periods,
-scalers fitted on the training months), trained as the case trains (Adam, early stopping on
-the validation loss with the best weights restored) and scored by its RMSE in pounds per cow
-on the 24 validation months, averaged over seeds 42, 1 and 2. The test period is never
-predicted here: X_test is not touched.
+Every configuration is scored by the case's own protocol (utils/forecasting/rolling_choice.run, with
+`validation_only=True`) on the milk's two forecast origins, each validated on the next 12 months:
+the plain LSTM with target "seasonal" and with "seasonal-diff", and the LSTM correction to the best
+reference (SARIMA or a simple baseline), all trained for a fixed number of epochs at each origin.
+A candidate's score is its mean validation RMSE over the origins at its best epoch count, averaged
+over --seeds. The test months are cut off the series before anything runs: nothing here can read
+or forecast them.
 
-Every candidate trains for at most 40 epochs (--max-epochs): that is the speed budget. The
-whole default run must take at most half as long as the course's recipe (see
-benchmarks/course_recipe.py), and on a 2-core CPU that leaves the fit about 40 epochs of ~100
-short windows. Without the cap (--max-epochs 200) the winner on validation was 'diff' with a
-learning rate of 0.01 and 32 units (validation RMSE 6.89 ± 0.45), which needs 70 to 170
-epochs: a run three times longer than the budget allows.
+For each configuration it prints one row per candidate: that score (± its spread over the seeds),
+the best epoch count per seed, and beside it the zero forecast of the candidate (what a network
+that predicts 0 forecasts: for target "seasonal" the seasonal naive, for "seasonal-diff" the
+seasonal naive + last change, for the correction its epoch 0, the reference itself), scored on the
+same origins. The references' own scores (SARIMA and the simple baselines) are printed at the end.
 
-The search is staged, so it fits on a laptop (each stage starts from the best so far):
-  1. target x learning rate (window 12, 16 units, range -1..1, patience 20);
-  2. window (6, 12, 24);
-  3. units (8, 16, 32);
-  4. scaling range (-1..1, 0..1);
-  5. patience (10, 20).
-The lowest mean validation RMSE wins each stage; a configuration already scored is not rerun.
-Results: printed, and written to benchmarks/results/choose_milk.json (not committed).
+The search is staged (each stage starts from the best so far; the case's defaults are the start):
+  1. plain LSTM: units x learning rate   (judged on the better plain target's score);
+  2. plain LSTM: epochs per origin       (the same);
+  3. correction: window x units          (judged on the correction's score);
+  4. correction: learning rate;
+  5. correction: epochs per origin.
+Within TIE of the lowest score the cheaper configuration wins.
+A candidate whose settings and seed were already scored is not retrained.
 
-Run:  python benchmarks/choose_milk.py            (about 60 fits: 10 to 30 minutes on 2 cores)
-      python benchmarks/choose_milk.py --seeds 42  (one seed, a third of the time)
+Run:  python benchmarks/choose_milk.py                   (seeds 42, 1, 2)
+      python benchmarks/choose_milk.py --seeds 42        (one seed, a third of the time)
+      python benchmarks/choose_milk.py --quick           (smoke run: seed 42, 2 configurations, few epochs)
+      add --json to write benchmarks/results/choose_milk.json (not committed)
+
+How long (an ESTIMATE, not a measurement of the full run): the --quick run took about 13 s on a loaded
+2-core machine (user+sys CPU 12 s), i.e. roughly 0.2 s per epoch at one origin plus a second or two per
+candidate. The full search trains some 1100 such origin-epochs per seed, so about 5 minutes per
+seed and 15 to 20 minutes with the three seeds.
 """
 
 import argparse
+import itertools
 import json
 import statistics
 import sys
-import time
-from dataclasses import asdict
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from utils.forecasting import metrics
-from utils.forecasting.settings import MILK
-from utils.forecasting.tasks import milk_task
-from utils.plumbing.runtime import hide_tensorflow_startup_messages, set_seed
+import numpy as np  # noqa: E402
 
+from utils.forecasting import rolling_choice, timeline  # noqa: E402
+from utils.forecasting.settings import MILK  # noqa: E402
+from utils.loading.calendar import fill_gaps  # noqa: E402
+from utils.loading.series import load_series  # noqa: E402
+from utils.loading.step_words import describe_steps  # noqa: E402
+from utils.plumbing.paths import data_file  # noqa: E402
+
+N_ORIGINS = 2  # as Case 17-2
+TARGETS = ("seasonal", "seasonal-diff")  # the case's plain targets with --target auto
+CORRECTION = "correction"
+ZERO_FORECAST_KEY = {"seasonal": "seasonal_naive", "seasonal-diff": "seasonal_naive_plus_last_change"}
+TIE = 0.05  # lb/cow: mean validation RMSE differences smaller than this count as a tie
 RESULTS = REPO_ROOT / "benchmarks" / "results"
-# The case's training settings (not its data file and columns): what a candidate keeps unless a stage
-# varies it.
-CASE_SETTINGS = {key: value for key, value in asdict(MILK).items()
-                 if key not in ("csv", "date_col", "value_col", "unit")}
+
+# Case 17-2's settings (its flags' defaults), the start of the search.
+_PLAIN, _HYBRID = (next(c for c in rolling_choice.default_candidates() if c.kind == kind)
+                   for kind in ("plain", "hybrid"))
+CASE_CONFIG = {"window": _PLAIN.window, "units": _PLAIN.units, "learning_rate": _PLAIN.learning_rate,
+               "batch_size": _PLAIN.batch_size, "epochs": _PLAIN.max_epochs,
+               "hybrid_window": _HYBRID.window, "hybrid_units": _HYBRID.units,
+               "hybrid_learning_rate": _HYBRID.learning_rate, "hybrid_epochs": _HYBRID.max_epochs}
+
+STAGES = [
+    ("1 plain: units x learning rate", "plain", {"units": [8, 16, 32], "learning_rate": [3e-3, 1e-2]}),
+    ("2 plain: epochs", "plain", {"epochs": [10, 15, 30]}),
+    ("3 correction: window x units", CORRECTION, {"hybrid_window": [12, 24], "hybrid_units": [8, 16]}),
+    ("4 correction: learning rate", CORRECTION, {"hybrid_learning_rate": [1e-3, 3e-3, 1e-2]}),
+    ("5 correction: epochs", CORRECTION, {"hybrid_epochs": [20, 30, 45]}),
+]
+QUICK_CONFIG = {**CASE_CONFIG, "epochs": 3, "hybrid_epochs": 6}
+QUICK_STAGES = [("quick: plain units", "plain", {"units": [16, 8]})]
 
 
-def validation_score(config, seeds):
-    """Train the case's LSTM once per seed with `config`.
+def before_test():
+    """The milk series with its test months cut off, the season, the unscored (filled) steps."""
+    series, filled_dates = fill_gaps(load_series(data_file(MILK.csv), MILK.date_col, MILK.value_col))
+    values = series.to_numpy()
+    season = describe_steps(series.index).season
+    n_test = timeline.fixed_test_size(len(values), course_window=12)  # as Case 17-2
+    first_test = timeline.three_periods(len(values), n_test, N_ORIGINS * season).first_test
+    filled = np.flatnonzero(series.index.isin(filled_dates))
+    return values[:first_test], season, filled[filled < first_test]  # from here on, no test month
 
-    Returns the mean validation RMSE (real units), the best epochs and the fit seconds.
+
+def candidates_of(config):
+    """Case 17-2's candidates for `config`: {row name: rolling_choice.Candidate}."""
+    plain = {t: rolling_choice.Candidate(f"LSTM, target {t}", "plain", t, config["window"], config["units"],
+                                         config["learning_rate"], config["batch_size"], config["epochs"])
+             for t in TARGETS}
+    correction = rolling_choice.Candidate("LSTM correction", "hybrid", "", config["hybrid_window"],
+                                          config["hybrid_units"], config["hybrid_learning_rate"],
+                                          config["batch_size"], config["hybrid_epochs"])
+    return {**plain, CORRECTION: correction}
+
+
+class Scorer:
+    """Scores configurations with the case's protocol; remembers every (candidate, seed) already run."""
+
+    def __init__(self, values, season, unscored, seeds):
+        self.values, self.season, self.unscored, self.seeds = values, season, unscored, seeds
+        self.runs = {}  # (candidate, seed) -> (mean validation RMSE at the best epochs, best epochs, epoch 0)
+        self.references = {}  # key -> mean validation RMSE over the origins (the same for every seed)
+        self.reference = None  # the best reference: the correction's base
+
+    def _run(self, candidates, seed):
+        result = rolling_choice.run(self.values, len(self.values), self.season, seed, candidates=candidates,
+                                    n_origins=N_ORIGINS, block=self.season, unscored_steps=self.unscored,
+                                    validation_only=True)
+        assert result.forecasts is None  # the protocol stopped before any test forecast
+        self.references = {key: scores.best_score for key, scores in result.reference_scores.items()}
+        self.reference = result.reference
+        by_name = {c.name: c for c in candidates}
+        for name, scores in result.scores.items():
+            candidate = by_name.get(name) or next(c for c in candidates if c.kind == "hybrid")
+            self.runs[candidate, seed] = (scores.best_score, scores.best, float(scores.mean[0]))
+
+    def __call__(self, config):
+        candidates = candidates_of(config)
+        for seed in self.seeds:
+            missing = [c for c in candidates.values() if (c, seed) not in self.runs]
+            if missing:
+                self._run(missing, seed)
+        rows = {}
+        for row, candidate in candidates.items():
+            runs = [self.runs[candidate, seed] for seed in self.seeds]
+            scores = [run[0] for run in runs]
+            zero = (statistics.mean(run[2] for run in runs) if row == CORRECTION
+                    else self.references[ZERO_FORECAST_KEY[row]])
+            rows[row] = {"val_rmse": statistics.mean(scores), "val_rmse_sd": statistics.pstdev(scores),
+                         "val_rmse_seeds": scores, "best_epochs": [run[1] for run in runs], "zero": zero}
+        print(f"  {json.dumps(config)}")
+        for row, result in rows.items():
+            label = f"LSTM, target {row}" if row != CORRECTION else "LSTM correction"
+            zero_label = "epoch 0 (the reference)" if row == CORRECTION else "zero forecast"
+            print(f"    {label:<28} val RMSE {result['val_rmse']:7.3f} ± {result['val_rmse_sd']:.3f}  "
+                  f"best epochs {result['best_epochs']}  {zero_label} {result['zero']:7.3f}", flush=True)
+        return {"candidates": rows}
+
+
+def objective_of(family):
+    if family == CORRECTION:
+        return lambda result: result["candidates"][CORRECTION]["val_rmse"]
+    return lambda result: min(result["candidates"][t]["val_rmse"] for t in TARGETS)
+
+
+def cost_of(family):
+    """A machine-independent cost: epochs x window x units of the candidates the stage judges."""
+    if family == CORRECTION:
+        return lambda config, _: config["hybrid_epochs"] * config["hybrid_window"] * config["hybrid_units"]
+    return lambda config, _: config["epochs"] * config["window"] * config["units"]
+
+
+def key_of(config):
+    return json.dumps(config, sort_keys=True, default=list)
+
+
+def run_stage(name, base, grid, score, objective, cost, tie, log):
+    """Score every combination of `grid` (setting -> values) on top of `base`; return the best config.
+
+    `score(config)` -> a result dict (the search remembers it); `objective(result)` -> the number the
+    stage minimises; `cost(config, result)` -> a machine-independent cost for the tie rule.
     """
-    import keras
-
-    task = milk_task(window=config["window"], target=config["target"], feature_range=config["feature_range"])
-    rmses, best_epochs, seconds = [], [], []
-    for seed in seeds:
-        set_seed(seed)
-        model = keras.Sequential([keras.Input(shape=task.X_train.shape[1:]),
-                                  keras.layers.LSTM(config["units"]), keras.layers.Dense(1)])
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate=config["learning_rate"]), loss="mse")
-        stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config["patience"],
-                                                restore_best_weights=True)
-        started = time.perf_counter()
-        history = model.fit(task.X_train, task.y_train, validation_data=(task.X_val, task.y_val),
-                            epochs=config["max_epochs"], batch_size=config["batch_size"], callbacks=[stopper],
-                            verbose=0)
-        seconds.append(time.perf_counter() - started)
-        val_loss = history.history["val_loss"]
-        best_epochs.append(int(min(range(len(val_loss)), key=val_loss.__getitem__)) + 1)
-        predicted = task.val_to_real_units(model.predict(task.X_val, verbose=0)[:, 0])
-        rmses.append(metrics.rmse(task.val_actual, predicted))
-    return {"val_rmse": statistics.mean(rmses), "val_rmse_sd": statistics.pstdev(rmses),
-            "val_rmse_seeds": rmses, "best_epochs": best_epochs, "fit_seconds": statistics.mean(seconds)}
-
-
-_scored = {}
-
-
-def run_stage(name, base, grid, seeds, log):
-    """Score every combination of `grid` (key -> values) on top of `base`; return the best config."""
-    import itertools
-
-    keys = list(grid)
+    print(f"stage {name}:", flush=True)
     rows = []
     for combo in itertools.product(*grid.values()):
-        config = {**base, **dict(zip(keys, combo))}
-        key = json.dumps(config, sort_keys=True, default=list)
-        if key not in _scored:
-            _scored[key] = validation_score(config, seeds)
-        result = _scored[key]
+        config = {**base, **dict(zip(grid, combo))}
+        result = score(config)
         rows.append((config, result))
-        shown = ", ".join(f"{k}={config[k]}" for k in keys)
-        print(f"  {name}: {shown:<48} val RMSE {result['val_rmse']:7.3f} ± {result['val_rmse_sd']:.3f}   "
-              f"best epochs {result['best_epochs']}   {result['fit_seconds']:.1f} s/fit", flush=True)
-        log.append({"stage": name, **{k: config[k] for k in keys}, **result})
-    best_config, best_result = min(rows, key=lambda row: row[1]["val_rmse"])
-    chosen = ", ".join(f"{k}={best_config[k]}" for k in keys)
-    print(f"  -> {name}: {chosen} (val RMSE {best_result['val_rmse']:.3f})\n")
+        log.append({"stage": name, "varied": dict(zip(grid, combo)), "config": config, **result})
+    best_config, best_result = min(rows, key=lambda row: objective(row[1]))
+    lowest = objective(best_result)
+    for config, result in rows:  # within `tie` of the lowest, the cheapest wins
+        if objective(result) <= lowest + tie and cost(config, result) < cost(best_config, best_result):
+            best_config, best_result = config, result
+    chosen = ", ".join(f"{setting}={best_config[setting]}" for setting in grid)
+    print(f"  -> {name}: {chosen} (score {objective(best_result):.3f})\n", flush=True)
     return best_config
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2])
-    parser.add_argument("--max-epochs", type=int, default=MILK.max_epochs,
-                        help="the speed budget: most epochs a candidate may train "
-                             "(default: the case's, %(default)s)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: seed 42, 2 configurations, 3 (correction 6) epochs per origin")
+    parser.add_argument("--json", action="store_true",
+                        help="write benchmarks/results/choose_milk.json (not committed)")
     args = parser.parse_args()
+    from utils.plumbing.runtime import hide_tensorflow_startup_messages
+
     hide_tensorflow_startup_messages()
+    seeds, config, stages = ([42], QUICK_CONFIG, QUICK_STAGES) if args.quick else (args.seeds, CASE_CONFIG,
+                                                                                   STAGES)
+    values, season, unscored = before_test()
+    score = Scorer(values, season, unscored, seeds)
+    scored = {}
 
-    task = milk_task()
-    print(f"validation period: {len(task.val_actual)} months; "
-          f"the best simple baseline on it: {task.choices['best_baseline']}")
-    print(f"seeds {args.seeds}; every score below is the mean validation RMSE in {MILK.unit}\n")
+    def remembered(config):
+        if key_of(config) not in scored:
+            scored[key_of(config)] = score(config)
+        return scored[key_of(config)]
 
+    print(f"milk: {len(values)} months before the test (the test months are cut off and never read); "
+          f"{N_ORIGINS} origins, each validated on the next {season}; seeds {seeds}")
+    print(f"every score: mean validation RMSE over the origins ({MILK.unit}), at the best epoch count, "
+          "averaged over the seeds\n")
     log = []
-    config = {**CASE_SETTINGS, "target": "seasonal-diff", "window": 12, "units": 16, "feature_range": (-1, 1),
-              "patience": 20, "max_epochs": args.max_epochs}
-    config = run_stage("1 target x learning rate", config,
-                       {"target": ["raw", "diff", "seasonal", "seasonal-diff"],
-                        "learning_rate": [1e-3, 3e-3, 1e-2]}, args.seeds, log)
-    config = run_stage("2 window", config, {"window": [6, 12, 24]}, args.seeds, log)
-    config = run_stage("3 units", config, {"units": [8, 16, 32]}, args.seeds, log)
-    config = run_stage("4 scaling range", config, {"feature_range": [(-1, 1), (0, 1)]}, args.seeds, log)
-    config = run_stage("5 patience", config, {"patience": [10, 20]}, args.seeds, log)
-
-    shown = ("target", "learning_rate", "window", "units", "feature_range", "patience", "max_epochs")
-    print("chosen on validation:", json.dumps({k: config[k] for k in shown}))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    summary = {"chosen": config, "seeds": args.seeds, "runs": log}
-    (RESULTS / "choose_milk.json").write_text(json.dumps(summary, indent=2, default=list))
+    for name, family, grid in stages:
+        config = run_stage(name, config, grid, remembered, objective_of(family), cost_of(family), TIE, log)
+    print("references at the same origins (mean validation RMSE): "
+          + ", ".join(f"{key} {value:.3f}" for key, value in score.references.items())
+          + f"; the best, {score.reference}, is the correction's base")
+    print("chosen on the rolling origins:", json.dumps(config))
+    if args.json:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        summary = {"chosen": config, "seeds": seeds, "references": score.references,
+                   "reference": score.reference, "runs": log}
+        (RESULTS / "choose_milk.json").write_text(json.dumps(summary, indent=2, default=list) + "\n")
 
 
 if __name__ == "__main__":

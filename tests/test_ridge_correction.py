@@ -144,3 +144,18 @@ def test_a_filled_day_on_an_origin_boundary_is_never_a_target_or_a_score(runs):
     second = [s for s in origins()[1].validation if s not in skip]
     assert len(second) == BLOCK - 1
     assert np.isfinite(result.scores["ridge + GRU correction"].per_origin).all()
+
+
+def test_validation_only_stops_before_the_test_and_scores_as_a_normal_run(runs):
+    """benchmarks/choose_gru.py's path: with the test days cut off, the same choices and no test forecast."""
+    values, features = daily_series()
+    only = rc.run(values[:FIRST_TEST], features[:FIRST_TEST], FIRST_TEST, origins(), "raw", 365, 42,
+                  tiny_candidates(), validation_only=True)
+    normal = runs["original"]
+    assert only.forecasts is None and only.finals is None
+    assert only.test_ridge is None and only.test_prepared is None
+    assert (only.pick, only.epochs, only.refit) == (normal.pick, normal.epochs, normal.refit)
+    assert only.ridge_rmse == normal.ridge_rmse and only.ridge_alphas == normal.ridge_alphas
+    for name in normal.scores:
+        np.testing.assert_array_equal(only.scores[name].per_origin, normal.scores[name].per_origin)
+    assert only.trace == normal.trace + ["validation only: the test period was not forecast"]

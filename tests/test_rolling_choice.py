@@ -231,3 +231,26 @@ def test_a_filled_step_inside_a_validation_block_is_left_out_of_every_score_and_
         by_hand = [np.sqrt(np.mean((values[scored] - data.levels(forecast(w, data.X[rows]), rows)) ** 2))
                    for w in snapshots[1:]]
         np.testing.assert_allclose(result.scores[plain.name].per_origin[row, 1:], by_hand, rtol=1e-12)
+
+
+def test_validation_only_stops_before_the_test_and_scores_as_a_normal_run():
+    """benchmarks/choose_milk.py's path: the same choices, no test forecast, even with the test cut off."""
+    values = monthly_with_level_shift()
+    small = rolling_choice.default_candidates(
+        window=12, units=4, max_epochs=3, hybrid_units=4, hybrid_max_epochs=3
+    )
+    normal = rolling_choice.run(values, FIRST_TEST, 12, seed=1, candidates=small)
+    only = rolling_choice.run(values[:FIRST_TEST], FIRST_TEST, 12, seed=1, candidates=small,
+                              validation_only=True)
+    assert normal.forecasts is not None and len(normal.forecasts) == len(values) - FIRST_TEST
+    assert only.forecasts is None and only.weights is None and only.prepared is None
+    assert only.candidate_forecasts == {} and only.weights_sha256 == ""
+    assert (only.pick, only.epochs, only.refit, only.reference) == (
+        normal.pick, normal.epochs, normal.refit, normal.reference)
+    assert list(only.scores) == list(normal.scores)
+    for name in normal.scores:
+        np.testing.assert_array_equal(only.scores[name].per_origin, normal.scores[name].per_origin)
+    for key in normal.reference_scores:
+        assert only.reference_scores[key].best_score == normal.reference_scores[key].best_score
+    assert only.trace[-1] == "validation only: the test period was not forecast"
+    assert only.trace[:-1] == normal.trace

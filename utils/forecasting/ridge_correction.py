@@ -212,8 +212,14 @@ class Result(NamedTuple):
     seconds: float
 
 
-def run(values, day_features, first_test, origins, target, season, seed, candidates, skip=(), unit=""):
-    """The protocol (module docstring). `origins`: rolling_origin.Origin list, all before `first_test`."""
+def run(values, day_features, first_test, origins, target, season, seed, candidates, skip=(), unit="",
+        validation_only=False):
+    """The protocol (module docstring). `origins`: rolling_origin.Origin list, all before `first_test`.
+
+    `validation_only=True`: stop after the choices (candidate, epochs, refit decision): nothing is
+    prepared or fitted before the test and no test-period forecast is made (`forecasts`, `finals`,
+    `test_ridge` and `test_prepared` are None), for offline searches such as benchmarks/choose_gru.py.
+    """
     started = time.perf_counter()
     values = np.asarray(values, dtype="float64")
     block = len(origins[-1].validation)
@@ -305,11 +311,17 @@ def run(values, day_features, first_test, origins, target, season, seed, candida
     refit = not (no_refit_rmse < refit_rmse and refit_p < diebold_mariano.ALPHA)
 
     test_steps = scored_steps(np.arange(first_test, len(values)), skip)
-    at_test = prepared(first_test)
-    forecasts = {"ridge": at_test.ridge_forecasts[at_test.daily.rows(test_steps)]}
-    finals = {}
+    if validation_only:
+        seconds = time.perf_counter() - started
+        forecasts = finals = at_test = None
+        candidates_to_forecast = []
+    else:
+        at_test = prepared(first_test)
+        forecasts = {"ridge": at_test.ridge_forecasts[at_test.daily.rows(test_steps)]}
+        finals = {}
+        candidates_to_forecast = candidates
     # the pick first, so that `seconds` is its cost alone
-    for candidate in sorted(candidates, key=lambda c: c.name != pick):
+    for candidate in sorted(candidates_to_forecast, key=lambda c: c.name != pick):
         n_epochs = scores[candidate.name].best
         if refit:
             data = data_of(candidate, first_test)
@@ -340,9 +352,11 @@ def run(values, day_features, first_test, origins, target, season, seed, candida
                  f"the pick from the origin before {no_refit_rmse:.3f}{unit_text} "
                  f"(Diebold-Mariano p = {refit_p:.3f}; "
                  "the older model is kept only when it is better with p < 0.05)")
+    if validation_only:
+        trace.append("validation only: the test period was not forecast")
     return Result(origins, scores, ridge_rmse, ridge_alphas, pick, rule, pick_p, epochs, refit,
-                  refit_rmse, no_refit_rmse, refit_p, test_steps, forecasts, finals, at_test.ridge, at_test,
-                  trace, seconds)
+                  refit_rmse, no_refit_rmse, refit_p, test_steps, forecasts, finals,
+                  None if at_test is None else at_test.ridge, at_test, trace, seconds)
 
 
 # Case 17-3's defaults, chosen on the shipped temperatures' rolling-origin validation only (the mean

@@ -209,6 +209,7 @@ def run(
     prefer_nested=True,
     workers=None,
     guard_correction_epochs=False,
+    validation_only=False,
 ):
     """The whole protocol (module docstring). `block`: validation steps per origin (default: one season);
     `unscored_steps`: steps that are no measurement (filled dates): never a training target or a score.
@@ -220,7 +221,10 @@ def run(
     better than its epoch 0, the reference (Diebold-Mariano p < 0.05 on the pooled origin errors).
     `workers`: threads that fit at once (default 1: on a 2-core machine two threads were slower, each
     thread traces its own models and TensorFlow's own thread pools compete); the results do not depend
-    on it."""
+    on it.
+    `validation_only=True`: stop after the choices (steps 1 to 3): no test-period forecast is made, and
+    `forecasts`, `weights`, `prepared` and `fitted` are None (for offline searches such as
+    benchmarks/choose_milk.py); the scores, the pick and the refit decision are a normal run's."""
     from utils.forecasting import sarima
 
     started = time.perf_counter()
@@ -443,13 +447,17 @@ def run(
         levels = data.levels(forecast(weights, data.X[rows]), rows)
         return Final(levels, sha, data, weights, snapshots[0], None)
 
-    final = final_forecast(chosen, epochs, refit)
-    if final.forecasts is None:
-        raise RuntimeError(f"the pick {pick!r} cannot be refitted before the test: {final.reason}")
-    forecasts, sha, fitted = final.forecasts, final.sha, final.data.info
+    if validation_only:  # the choices only: nothing below step 3 runs, the test period is not forecast
+        final = Final(None, "", None, None, None, "validation only")
+        forecasts, sha, fitted = None, "", None
+    else:
+        final = final_forecast(chosen, epochs, refit)
+        if final.forecasts is None:
+            raise RuntimeError(f"the pick {pick!r} cannot be refitted before the test: {final.reason}")
+        forecasts, sha, fitted = final.forecasts, final.sha, final.data.info
     seconds = time.perf_counter() - started  # the protocol's own cost, without the extra candidates below
     candidate_forecasts, candidate_weights = {}, {}
-    if forecast_all:
+    if forecast_all and not validation_only:
         others = [c for c in candidates if c.name != pick and np.isfinite(scores[c.name].best_score)]
         refits = parallel_map(lambda other: final_forecast(other, scores[other.name].best, refit), others)
         finals = dict(zip((c.name for c in others), refits))
@@ -505,6 +513,8 @@ def run(
         trace.append(f"{filled_before_test} filled step(s) before the test are no measurement: no training "
                      "target and no validation score above counts them")
     trace += [f"note: {note}" for note in notes]
+    if validation_only:
+        trace.append("validation only: the test period was not forecast")
     return ProtocolResult(
         origins,
         scores,
