@@ -33,7 +33,6 @@ minutes with the two default seeds.
 """
 
 import argparse
-import itertools
 import json
 import statistics
 import sys
@@ -44,6 +43,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np  # noqa: E402
 
+from benchmarks.staged_search import key_of, run_stage  # noqa: E402
 from utils.forecasting import baselines, metrics, rolling_origin, timeline  # noqa: E402
 from utils.forecasting import ridge_correction as rc  # noqa: E402
 from utils.forecasting.features import day_of_year_features  # noqa: E402
@@ -144,31 +144,6 @@ def score(data, config, seeds, zero_forecasts):
             "ridge_alphas": [run.ridge_alphas for run in runs]}
 
 
-def key_of(config):
-    return json.dumps(config, sort_keys=True, default=list)
-
-
-def run_stage(name, base, grid, score, objective, cost, tie, log):
-    """Score every combination of `grid` (setting -> values) on top of `base`; return the best config.
-
-    `score(config)` -> a result dict (the search remembers it); `objective(result)` -> the number the
-    stage minimises; `cost(config, result)` -> a machine-independent cost for the tie rule.
-    """
-    print(f"stage {name}:", flush=True)
-    rows = []
-    for combo in itertools.product(*grid.values()):
-        config = {**base, **dict(zip(grid, combo))}
-        result = score(config)
-        rows.append((config, result))
-        log.append({"stage": name, "varied": dict(zip(grid, combo)), "config": config, **result})
-    best_config, best_result = min(rows, key=lambda row: objective(row[1]))
-    lowest = objective(best_result)
-    for config, result in rows:  # within `tie` of the lowest, the cheapest wins
-        if objective(result) <= lowest + tie and cost(config, result) < cost(best_config, best_result):
-            best_config, best_result = config, result
-    chosen = ", ".join(f"{setting}={best_config[setting]}" for setting in grid)
-    print(f"  -> {name}: {chosen} (score {objective(best_result):.3f})\n", flush=True)
-    return best_config
 
 
 def main():

@@ -35,7 +35,6 @@ seed and 15 to 20 minutes with the three seeds.
 """
 
 import argparse
-import itertools
 import json
 import statistics
 import sys
@@ -46,6 +45,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np  # noqa: E402
 
+from benchmarks.staged_search import key_of, run_stage  # noqa: E402
 from utils.forecasting import rolling_choice, timeline  # noqa: E402
 from utils.forecasting.settings import MILK  # noqa: E402
 from utils.loading.calendar import fill_gaps  # noqa: E402
@@ -158,31 +158,6 @@ def cost_of(family):
     return lambda config, _: config["epochs"] * config["window"] * config["units"]
 
 
-def key_of(config):
-    return json.dumps(config, sort_keys=True, default=list)
-
-
-def run_stage(name, base, grid, score, objective, cost, tie, log):
-    """Score every combination of `grid` (setting -> values) on top of `base`; return the best config.
-
-    `score(config)` -> a result dict (the search remembers it); `objective(result)` -> the number the
-    stage minimises; `cost(config, result)` -> a machine-independent cost for the tie rule.
-    """
-    print(f"stage {name}:", flush=True)
-    rows = []
-    for combo in itertools.product(*grid.values()):
-        config = {**base, **dict(zip(grid, combo))}
-        result = score(config)
-        rows.append((config, result))
-        log.append({"stage": name, "varied": dict(zip(grid, combo)), "config": config, **result})
-    best_config, best_result = min(rows, key=lambda row: objective(row[1]))
-    lowest = objective(best_result)
-    for config, result in rows:  # within `tie` of the lowest, the cheapest wins
-        if objective(result) <= lowest + tie and cost(config, result) < cost(best_config, best_result):
-            best_config, best_result = config, result
-    chosen = ", ".join(f"{setting}={best_config[setting]}" for setting in grid)
-    print(f"  -> {name}: {chosen} (score {objective(best_result):.3f})\n", flush=True)
-    return best_config
 
 
 def main():

@@ -65,7 +65,7 @@ EXTRAS = {
 }
 COVERED_BY_CASES = {"memory_seeds": "gradients"}  # rebuilt from the benchmark's own runs of that case
 # benchmarks/*.py that are the benchmark itself, not extra scripts to run
-BENCHMARK_MODULES = {"benchmark", "run_cases", "targets", "render_results", "__init__"}
+BENCHMARK_MODULES = {"benchmark", "run_cases", "targets", "render_results", "staged_search", "__init__"}
 
 
 def machine_line():

@@ -174,7 +174,7 @@ for settings in tasks:
             model = build_model(cell_name, settings["units"], task.X_train.shape[1:],
                                 settings["learning_rate"])
             timer = EpochTimer()
-            # early stopping exactly as the cases do: watch the validation loss, keep the best weights
+            # early stopping on the one validation period: watch its loss, keep the best weights
             stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings["patience"],
                                                  restore_best_weights=True)
             fit_started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Scoring forecasts in real units: many at once, the baseline to beat, and the predictions file."""
+"""Scoring forecasts in real units: many at once, and the predictions file."""
 
 import pandas as pd
 
@@ -8,15 +8,6 @@ from utils.forecasting import metrics
 def score_forecasts(actual, forecasts):
     """{name: {"rmse": ..., "mae": ...}} for every forecast in `forecasts` (name -> values in real units)."""
     return {name: metrics.score(actual, forecast) for name, forecast in forecasts.items()}
-
-
-def baseline_to_beat(actual, baseline_forecasts):
-    """Score the simple baselines on validation and name the best one: (scores, best name).
-
-    Which baseline a model must beat is itself a choice, so it is made on the validation period.
-    """
-    scores = score_forecasts(actual, baseline_forecasts)
-    return scores, metrics.best_by_rmse(scores)
 
 
 def save_predictions(path, date_labels, actual, forecasts):
