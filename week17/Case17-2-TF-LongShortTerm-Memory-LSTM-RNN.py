@@ -195,8 +195,6 @@ candidates = [
                              args.batch_size, args.epochs)
     for t in plain_targets
 ]
-# The hybrid needs SARIMA at every origin, then two seasons of SARIMA's errors after its start-up,
-# and 12 training windows of them before the first origin.
 # The correction needs two seasons of its base's errors after their start-up, and 12 training windows
 # of them, before the first origin. Its base is the best reference at the origins: SARIMA where it can
 # be fitted, or a simple baseline.
