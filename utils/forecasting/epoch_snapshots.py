@@ -22,17 +22,27 @@ from utils.recurrent import cells
 
 
 class SnapshotTrainer:
-    """An LSTM(units) -> Dense(1) regressor for windows of shape (window, features)."""
+    """An LSTM(units) -> Dense(1) regressor for windows of shape (window, features).
 
-    def __init__(self, window, features, units, learning_rate, batch_size, seed, zero_head=False):
+    `layer="GRU"` builds a GRU(units, unroll=True) instead (Case 17-3; utils/forecasting/gru_snapshots.py).
+    `graph_epochs=False` trains with Keras's own `fit` even on TensorFlow: the order in which it
+    shuffles differs from the compiled epoch's, so the two give different (equally valid) networks.
+    """
+
+    def __init__(self, window, features, units, learning_rate, batch_size, seed, zero_head=False,
+                 layer="LSTM", graph_epochs=True):
         import keras
 
         from utils.plumbing.runtime import set_seed
 
         set_seed(seed)
         head = {"kernel_initializer": "zeros", "bias_initializer": "zeros"} if zero_head else {}
+        # unroll=True for the GRU: its short windows run as straight-line steps rather than a loop
+        # inside the graph, which trains faster on a CPU (the same arithmetic).
+        recurrent = keras.layers.GRU(units, unroll=True) if layer == "GRU" else keras.layers.LSTM(units)
         self.model = keras.Sequential(
-            [keras.Input(shape=(window, features)), keras.layers.LSTM(units), keras.layers.Dense(1, **head)]
+            [keras.Input(shape=(window, features)), recurrent, keras.layers.Dense(1, **head)],
+            **({"name": "gru_forecaster"} if layer == "GRU" else {}),
         )
         # Several batches per call into TensorFlow: the same updates, less Python overhead per batch.
         self.model.compile(
@@ -42,7 +52,7 @@ class SnapshotTrainer:
         self.initial_weights = self.model.get_weights()
         self.batch_size = batch_size
         self.seed = seed
-        self._epoch = _graph_epoch(self.model, window, features, batch_size)
+        self._epoch = _graph_epoch(self.model, window, features, batch_size) if graph_epochs else None
 
     def _reset(self):
         self.model.set_weights(self.initial_weights)
@@ -58,7 +68,7 @@ class SnapshotTrainer:
         snapshots = [[w.copy() for w in self.initial_weights]]
         if epochs == 0:
             return snapshots
-        if self._epoch is None:  # another backend: Keras's own fit, keeping the weights after each epoch
+        if self._epoch is None:  # Keras's own fit (another backend, or graph_epochs=False), weights kept
             keras.utils.set_random_seed(self.seed)  # the same shuffling order for every fit
 
             class Keep(keras.callbacks.Callback):

@@ -9,63 +9,22 @@ values and the optimizer's state to zero, so every fit starts as a fresh, identi
 model would. `zero_head=True` starts the Dense head at zero: before training the network predicts
 exactly 0 (for a correction, "the classical forecast unchanged").
 
-A separate class rather than an option of `SnapshotTrainer`, so that the two can change apart.
+The trainer is `SnapshotTrainer` with a GRU layer and Keras's own training loop.
 """
 
 import numpy as np
 
+from utils.forecasting.epoch_snapshots import SnapshotTrainer
 from utils.recurrent import cells
 
 
-class GRUSnapshotTrainer:
-    """A GRU(units) -> Dense(1) regressor for windows of shape (window, features)."""
+class GRUSnapshotTrainer(SnapshotTrainer):
+    """A GRU(units) -> Dense(1) regressor for windows of shape (window, features), trained with
+    Keras's own `fit` (Case 17-3's settings were chosen on the rolling origins with that loop)."""
 
     def __init__(self, window, features, units, learning_rate, batch_size, seed, zero_head=False):
-        import keras
-
-        from utils.plumbing.runtime import set_seed
-
-        set_seed(seed)
-        head = {"kernel_initializer": "zeros", "bias_initializer": "zeros"} if zero_head else {}
-        # reset_after=True, Keras 3's default. unroll=True: a short window runs as straight-line steps
-        # rather than a loop inside the graph, which trains faster on a CPU (same arithmetic).
-        self.layer = keras.layers.GRU(units, unroll=True)
-        self.model = keras.Sequential(
-            [keras.Input(shape=(window, features)), self.layer, keras.layers.Dense(1, **head)],
-            name="gru_forecaster",
-        )
-        # Several batches per call into TensorFlow: the same updates, less Python overhead per batch.
-        self.model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse", steps_per_execution=8
-        )
-        self.initial_weights = [w.copy() for w in self.model.get_weights()]
-        self.batch_size = batch_size
-        self.seed = seed
-
-    def _reset(self):
-        import keras
-
-        keras.utils.set_random_seed(self.seed)  # the same shuffling order for every fit
-        self.model.set_weights(self.initial_weights)
-        for variable in self.model.optimizer.variables:
-            if "learning_rate" not in variable.path:  # the step counter and Adam's moments go back to 0
-                variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
-
-    def fit(self, X, y, epochs):
-        """Train afresh for `epochs` epochs; returns the weights after 0, 1, ..., `epochs` epochs."""
-        import keras
-
-        self._reset()
-        snapshots = [[w.copy() for w in self.initial_weights]]
-        if epochs == 0:
-            return snapshots
-
-        class Keep(keras.callbacks.Callback):
-            def on_epoch_end(self, epoch, logs=None):
-                snapshots.append(self.model.get_weights())
-
-        self.model.fit(X, y, epochs=epochs, batch_size=self.batch_size, callbacks=[Keep()], verbose=0)
-        return snapshots
+        super().__init__(window, features, units, learning_rate, batch_size, seed, zero_head=zero_head,
+                         layer="GRU", graph_epochs=False)
 
 
 def gru_forecast(weights, X):
