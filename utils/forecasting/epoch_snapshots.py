@@ -4,10 +4,10 @@ Rolling-origin validation chooses the epoch count on the MEAN validation score o
 origins, so no single origin may stop early: each trains for the same `max_epochs` and the
 weights after each epoch are kept (a few kilobytes each). The validation score of every epoch
 is then computed in NumPy from those weights (`forecast`, with utils/recurrent/cells.lstm_step),
-which costs far less than a Keras validation pass after each epoch.
+after training, rather than by a Keras validation pass inside it.
 
-Speed: one Keras model is built per shape and reused for every origin and the refit (building
-and tracing a new model costs about a second); before each fit its weights go back to their
+Speed: one Keras model is built per shape and reused for every origin and the refit (the first
+fit of a new model also traces its graph, which is slow); before each fit its weights go back to their
 seeded initial values and the optimizer's state to zero, so every fit starts exactly as a fresh,
 identically seeded model would.
 

@@ -19,8 +19,8 @@ The protocol, for a series `values` whose test period starts at step `first_test
    there (trained on everything before it) is compared with the pick from the origin before
    (not refitted, a block older), both with the chosen epoch count. Refitting is the default
    (it uses the newest data); the older model is kept only when it is clearly better there: lower
-   RMSE AND a Diebold-Mariano p-value below 0.05 on those blocks' one-step errors (a dozen errors
-   rarely settle it, so this mostly refits). This costs no extra fit: both models were trained in step 1;
+   RMSE AND a Diebold-Mariano p-value below 0.05 on those blocks' one-step errors. This costs no
+   extra fit: both models were trained in step 1;
 4. the test forecasts: the pick refitted on all steps before the test for the chosen epoch
    count, or the last origin's model. The test values are never read by steps 1 to 3, and the
    forecast of a test step uses only the values before it.
