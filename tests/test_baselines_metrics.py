@@ -62,3 +62,11 @@ def test_best_by_rmse_and_the_verdict_sentence():
     assert "by 25.0 %" in won
     lost = metrics.verdict("LSTM", 2.5, "b", 2.0)
     assert "did not beat" in lost and "25.0 % higher" in lost
+
+
+def test_ranked_scores_lists_the_lowest_first():
+    from utils.showing.tables import ranked_scores
+
+    lines = ranked_scores({"naive": 47.339, "SARIMA": 6.26, "pick": 6.338}, width=8).splitlines()
+    assert [line.split()[0] for line in lines] == ["SARIMA", "pick", "naive"]
+    assert lines[0] == "  SARIMA       6.260"

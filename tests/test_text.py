@@ -335,3 +335,15 @@ def test_count_ngrams_counts_each_bigram_and_its_context_once():
     table = count_ngrams(ids, 2, 3)
     assert table.gram_count(np.array([0 * 3 + 1, 1 * 3 + 0, 1 * 3 + 2, 2 * 3 + 0])).tolist() == [2, 1, 1, 0]
     assert table.context_count(np.array([0, 1, 2])).tolist() == [2, 2, 0]  # "2" never precedes anything
+
+
+def test_ngram_order_and_length_checks_are_one_clear_line():
+    from utils.language.ngrams import check_lengths, check_order
+
+    with pytest.raises(BadInputError, match="order must be 1 or more"):
+        check_order(0)
+    with pytest.raises(BadInputError, match="too few for an order-3 model"):
+        check_lengths(3, 2, 5)
+    with pytest.raises(BadInputError, match="needs 2"):
+        check_lengths(3, 10, 1)
+    check_lengths(3, 3, 2)  # exactly enough

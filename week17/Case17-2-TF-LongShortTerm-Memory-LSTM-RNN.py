@@ -278,9 +278,9 @@ if any(c.kind == "hybrid" for c in candidates):
 # is the one with the lowest MEAN over the origins (a plain LSTM's epoch 0 is an untrained network,
 # never a choice; the correction's epoch 0 is its base, the reference). The pick is the correction,
 # which nests the reference, unless a plain LSTM is CLEARLY better at the origins: a lower mean AND
-# a Diebold-Mariano p < 0.05 on the pooled origin errors (two blocks of one season often favour a
-# network that then loses). Then the refit decision, also made at the origins:
-# retrain on every step before the test, or keep the last origin's model
+# a Diebold-Mariano p < 0.05 on the pooled origin errors (on benchmarks/student_series.py, two blocks
+# of one season favoured plain networks that then lost on the test). Then the refit decision, also
+# made at the origins: retrain on every step before the test, or keep the last origin's model
 # (utils/forecasting/rolling_choice.py says how). Only then is the test period scored, once.
 
 # %% Step 5: choose on the rolling origins, then score the test period once
@@ -327,8 +327,7 @@ for candidate in candidates:
     validation_rmse[candidate.name] = protocol.scores[candidate.name].best_score
 print(f"validation, mean RMSE over the origins ({unit}; used for choosing, "
       "so the networks' rows are optimistic):")
-for name, rmse in sorted(validation_rmse.items(), key=lambda item: item[1]):
-    print(f"  {name:<34}{rmse:10.3f}")
+print(tables.ranked_scores(validation_rmse))
 print(f"the best simple baseline on validation: {best_baseline}; the best reference: {reference}")
 
 # SARIMA(0,1,1)(0,1,1,season) as a test row: fitted on every step before the test (two

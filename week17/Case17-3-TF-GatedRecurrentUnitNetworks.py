@@ -434,8 +434,7 @@ for candidate in candidates:
     validation_rmse[candidate.name] = protocol.scores[candidate.name].best_score
 print(f"validation, mean RMSE over the origins ({unit}; used for choosing, "
       "so the GRUs' rows are optimistic):")
-for name, rmse in sorted(validation_rmse.items(), key=lambda item: item[1]):
-    print(f"  {name:<34}{rmse:10.3f}")
+print(tables.ranked_scores(validation_rmse))
 print(f"the best simple baseline on validation: {best_baseline}")
 say(f"the reference to beat, chosen on validation: {reference} (validation RMSE "
     f"{validation_rmse[reference]:.3f}, against {validation_rmse[other]:.3f} for {other})")

@@ -52,18 +52,12 @@ def ngram_distributions(train_ids, targets, n, k, vocab_size, context):
     targets = np.asarray(targets, dtype=np.int64)
     context = np.asarray(context, dtype=np.int64)
     V = int(vocab_size)
-    if n < 1:
-        raise BadInputError(f"n-gram order must be 1 or more, got {n}")
+    ngrams.check_order(n)
     if not k > 0:
         raise BadInputError(f"add-k smoothing needs k > 0, got {k}; use for example 0.1")
     if len(targets) == 0:
         raise BadInputError("there are no characters to score; use a longer text")
-    if len(train_ids) < n:
-        raise BadInputError(
-            f"the training part has {len(train_ids)} characters, too few for an order-{n} model"
-        )
-    if len(context) < n - 1:
-        raise BadInputError(f"the context has {len(context)} characters; an order-{n} model needs {n - 1}")
+    ngrams.check_lengths(n, len(train_ids), len(context))
     largest = max(int(part.max(initial=-1)) for part in (train_ids, targets, context))
     if largest >= V:
         raise ValueError(f"vocab_size={V} is too small for character index {largest}")

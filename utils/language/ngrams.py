@@ -74,22 +74,30 @@ def count_ngrams(train_ids, n, V):
     return NgramCounts(place, grams, gram_counts, contexts, context_counts)
 
 
+def check_order(n):
+    """An n-gram order below 1 is bad input: one clear line."""
+    if n < 1:
+        raise BadInputError(f"n-gram order must be 1 or more, got {n}")
+
+
+def check_lengths(n, n_train, n_context):
+    """An order-n model needs n training characters and n-1 characters of context before the scored part."""
+    if n_train < n:
+        raise BadInputError(f"the training part has {n_train} characters, too few for an order-{n} model")
+    if n_context < n - 1:
+        raise BadInputError(f"the context has {n_context} characters; an order-{n} model needs {n - 1}")
+
+
 def _ngram_counts(train, val, n, vocab_size=None, context=None):
     """For each scored character: its n-gram count and its context count in train.
 
     Returns `(gram_counts, context_counts, V)`, arrays of length len(val) (see `count_ngrams`).
     """
-    if n < 1:
-        raise BadInputError(f"n-gram order must be 1 or more, got {n}")
+    check_order(n)
     train_ids, val_ids, before_ids, V = _as_ids(train, val, vocab_size, context)
     if len(val_ids) == 0:
         raise BadInputError("the part to score is empty; use a longer text or a larger fraction")
-    if len(train_ids) < n:
-        raise BadInputError(
-            f"the training part has {len(train_ids)} characters, too few for an order-{n} model"
-        )
-    if len(before_ids) < n - 1:
-        raise BadInputError(f"the context has {len(before_ids)} characters; an order-{n} model needs {n - 1}")
+    check_lengths(n, len(train_ids), len(before_ids))
     table = count_ngrams(train_ids, n, V)
     # The context of the first n-1 scored characters is taken from the end of the text
     # that really precedes them (the training text, unless `context` says otherwise).

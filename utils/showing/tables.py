@@ -25,3 +25,9 @@ def results_table(scores, unit):
     for name, s in sorted(scores.items(), key=lambda item: item[1]["rmse"]):
         lines.append(f"{name:<{name_width}}{s['rmse']:>10.3f}{s['mae']:>10.3f}")
     return "\n".join(lines)
+
+
+def ranked_scores(scores, width=34):
+    """One indented line per forecast, lowest score first: its name padded to `width`, then its score."""
+    return "\n".join(f"  {name:<{width}}{score:10.3f}"
+                     for name, score in sorted(scores.items(), key=lambda item: item[1]))
