@@ -1,5 +1,5 @@
-"""Case 17-3's rolling-origin pieces (utils/forecasting/ridge_correction.py, gru_snapshots.py): the NumPy
-ridge against scikit-learn's, the correction's epoch 0 against the ridge, the NumPy GRU against Keras,
+"""Case 17-3's rolling-origin pieces (utils/forecasting/ridge_correction.py, epoch_snapshots.py): the NumPy
+ridge against scikit-learn's, the correction's epoch 0 against the ridge, the NumPy cells against Keras,
 no test value in any choice, and a filled day on an origin's boundary."""
 
 import numpy as np
@@ -8,8 +8,8 @@ import pytest
 
 from utils.forecasting import ridge_correction as rc
 from utils.forecasting import rolling_origin
+from utils.forecasting.epoch_snapshots import CELLS, SnapshotTrainer, gru_forecast, network_forecast
 from utils.forecasting.features import day_of_year_features
-from utils.forecasting.gru_snapshots import GRUSnapshotTrainer, gru_forecast
 
 N, FIRST_TEST, BLOCK, WINDOW = 700, 560, 60, 5
 
@@ -63,7 +63,8 @@ def test_the_ridge_at_an_origin_reads_nothing_from_that_origin_on():
 def test_the_corrections_epoch_0_is_exactly_the_ridge():
     values, features = daily_series()
     at = rc.prepare_at(values, features, FIRST_TEST, "raw", 365, WINDOW, BLOCK)
-    trainer = GRUSnapshotTrainer(WINDOW, at.correction.X.shape[2], 4, 1e-2, 64, seed=3, zero_head=True)
+    trainer = SnapshotTrainer(WINDOW, at.correction.X.shape[2], 4, 1e-2, 64, seed=3, zero_head=True,
+                              layer="GRU", unroll=True, graph_epochs=False)
     rows = at.correction.training_rows()
     snapshots = trainer.fit(at.correction.X[rows], at.correction.y[rows], 1)
     steps = np.arange(FIRST_TEST, N)
@@ -76,17 +77,30 @@ def test_the_corrections_epoch_0_is_exactly_the_ridge():
     assert not np.array_equal(after, ridge)  # one epoch moves it away
 
 
-def test_the_numpy_gru_matches_keras_predict():
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("graph_epochs", [True, False])
+def test_each_numpy_cell_matches_keras_predict_and_each_epoch_is_timed(cell, graph_epochs):
     rng = np.random.default_rng(1)
     X = rng.normal(size=(300, WINDOW, 3)).astype("float32")
     y = (X[:, -1, 0] * 0.5 + X[:, :, 1].mean(axis=1)).astype("float32")
-    trainer = GRUSnapshotTrainer(WINDOW, 3, 6, 1e-2, 32, seed=7)
+    trainer = SnapshotTrainer(WINDOW, 3, 6, 1e-2, 32, seed=7, layer=cell, unroll=cell == "GRU",
+                              graph_epochs=graph_epochs)
     snapshots = trainer.fit(X, y, 2)
+    assert trainer.model.layers[0].__class__.__name__ == cell
     for weights in (snapshots[0], snapshots[-1]):
         trainer.model.set_weights(weights)
         keras_out = trainer.model.predict(X, verbose=0)[:, 0]
-        np.testing.assert_allclose(gru_forecast(weights, X), keras_out, atol=2e-5)
-    assert not np.allclose(gru_forecast(snapshots[0], X), gru_forecast(snapshots[-1], X))
+        np.testing.assert_allclose(network_forecast(cell, weights, X), keras_out, atol=2e-5)
+        np.testing.assert_allclose(trainer.forecast(weights, X), keras_out, atol=2e-5)
+    assert not np.allclose(trainer.forecast(snapshots[0], X), trainer.forecast(snapshots[-1], X))
+    assert len(trainer.epoch_seconds) == 2 and all(s > 0 for s in trainer.epoch_seconds)
+    trainer.fit(X, y, 1)
+    assert len(trainer.epoch_seconds) == 3  # every epoch of every fit
+
+
+def test_a_trainer_refuses_a_cell_it_cannot_build():
+    with pytest.raises(ValueError, match="layer must be one of"):
+        SnapshotTrainer(WINDOW, 3, 6, 1e-2, 32, seed=7, layer="Transformer")
 
 
 @pytest.fixture(scope="module")

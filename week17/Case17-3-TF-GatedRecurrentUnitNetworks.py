@@ -69,8 +69,8 @@ from utils.forecasting import (
     windows,
 )
 from utils.forecasting import ridge_correction as rc
+from utils.forecasting.epoch_snapshots import gru_forecast
 from utils.forecasting.features import day_of_year_features
-from utils.forecasting.gru_snapshots import gru_forecast
 from utils.forecasting.settings import TEMPERATURE
 from utils.loading import step_words
 from utils.loading.calendar import dates_after, fill_gaps, step_kind
@@ -377,7 +377,7 @@ print(f"  the {CORRECTION}: " + parameters.param_formula("GRU", args.units, X.sh
 # **Step 5.** Mean squared error is the loss; the scores are RMSE and MAE in real units. A
 # forecast has no "accuracy": it is never exactly right, only more or less wrong.
 # At each origin both candidates train for --epochs epochs, and their weights after every epoch
-# are kept (utils/forecasting/gru_snapshots.py): the validation RMSE after 1, 2, 3, ... epochs
+# are kept (utils/forecasting/epoch_snapshots.py): the validation RMSE after 1, 2, 3, ... epochs
 # costs a NumPy forward pass, not a new fit. A plain GRU's epoch 0 is an untrained network, never a
 # choice; the correction's epoch 0 is the ridge. The rule between the two candidates is fixed
 # before looking: the correction (which can fall back to the ridge) is kept unless the plain GRU

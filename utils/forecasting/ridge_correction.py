@@ -31,7 +31,7 @@ import numpy as np
 
 from utils.forecasting import diebold_mariano, metrics, rolling_origin, transforms, windows
 from utils.forecasting.candidates import Prepared
-from utils.forecasting.gru_snapshots import GRUSnapshotTrainer, gru_forecast
+from utils.forecasting.epoch_snapshots import SnapshotTrainer, network_forecast
 from utils.forecasting.ridge import ALPHAS, flatten_windows
 
 PLAIN, CORRECTION = "plain", "correction"
@@ -146,6 +146,7 @@ class Candidate(NamedTuple):
     learning_rate: float
     batch_size: int
     max_epochs: int
+    cell: str = "GRU"  # the recurrent layer (Case 17-5 runs the plain candidate with each cell)
 
 
 class Origins(NamedTuple):
@@ -238,16 +239,20 @@ def run(values, day_features, first_test, origins, target, season, seed, candida
     def trainer(candidate):
         data = data_of(candidate, origins[0].origin)
         key = (candidate.kind, candidate.window, data.X.shape[2], candidate.units, candidate.learning_rate,
-               candidate.batch_size)
+               candidate.batch_size, candidate.cell)
         if key not in trainers:
-            trainers[key] = GRUSnapshotTrainer(candidate.window, data.X.shape[2], candidate.units,
-                                               candidate.learning_rate, candidate.batch_size, seed,
-                                               zero_head=candidate.kind == CORRECTION)
+            # the short windows unrolled (straight-line steps, faster on a CPU); Keras's own fit loop
+            trainers[key] = SnapshotTrainer(candidate.window, data.X.shape[2], candidate.units,
+                                            candidate.learning_rate, candidate.batch_size, seed,
+                                            zero_head=candidate.kind == CORRECTION, layer=candidate.cell,
+                                            unroll=True, graph_epochs=False)
         return trainers[key]
 
-    def errors(data, weights, steps):
+    cell_of = {c.name: c.cell for c in candidates}
+
+    def errors(data, weights, steps, name):
         rows = data.rows(steps)
-        return values[steps] - data.levels(gru_forecast(weights, data.X[rows]), rows)
+        return values[steps] - data.levels(network_forecast(cell_of[name], weights, data.X[rows]), rows)
 
     def curve(candidate):
         def at(origin):
@@ -256,7 +261,7 @@ def run(values, day_features, first_test, origins, target, season, seed, candida
             snapshots = trainer(candidate).fit(data.X[rows], data.y[rows], candidate.max_epochs)
             runs[candidate.name, origin.origin] = (data, snapshots)
             steps = scored_steps(origin.validation, skip)
-            scores = np.array([metrics.rmse(errors(data, w, steps), 0) for w in snapshots])
+            scores = np.array([metrics.rmse(errors(data, w, steps, candidate.name), 0) for w in snapshots])
             if candidate.kind == PLAIN:
                 scores[0] = np.inf  # an untrained plain network is no forecast
             return scores
@@ -280,7 +285,7 @@ def run(values, day_features, first_test, origins, target, season, seed, candida
             best = scores[candidate.name].best
             pooled[candidate.name] = np.concatenate([
                 errors(runs[candidate.name, o.origin][0], runs[candidate.name, o.origin][1][best],
-                       scored_steps(o.validation, skip)) for o in origins])
+                       scored_steps(o.validation, skip), candidate.name) for o in origins])
         pick_p = diebold_mariano.dm_test(pooled[plain.name], pooled[correction.name]).p_value
         lower = scores[plain.name].best_score < scores[correction.name].best_score
         clearly = lower and pick_p < diebold_mariano.ALPHA
@@ -303,7 +308,7 @@ def run(values, day_features, first_test, origins, target, season, seed, candida
         pairs = ((runs[pick, later.origin], refit_rmses, refit_errors),
                  (runs[pick, earlier.origin], kept_rmses, kept_errors))
         for (data, snapshots), rmses, pooled_errors in pairs:
-            error = errors(data, snapshots[epochs], steps)
+            error = errors(data, snapshots[epochs], steps, pick)
             rmses.append(metrics.rmse(error, 0))
             pooled_errors.extend(error)
     refit_rmse, no_refit_rmse = float(np.mean(refit_rmses)), float(np.mean(kept_rmses))
@@ -332,7 +337,7 @@ def run(values, day_features, first_test, origins, target, season, seed, candida
             data, snapshots = runs[candidate.name, origins[-1].origin]
             weights = snapshots[n_epochs]
         finals[candidate.name] = (data, snapshots[0], weights, n_epochs)
-        forecasts[candidate.name] = values[test_steps] - errors(data, weights, test_steps)
+        forecasts[candidate.name] = values[test_steps] - errors(data, weights, test_steps, candidate.name)
         if candidate.name == pick:
             seconds = time.perf_counter() - started  # the protocol's cost up to the pick's test forecasts
 

@@ -43,8 +43,8 @@ from utils.forecasting import candidates as prep
 from utils.forecasting import diebold_mariano, metrics, rolling_origin
 from utils.forecasting.epoch_snapshots import (
     SnapshotTrainer,
-    forecast,
     keras_graph_epochs,
+    network_forecast,
     weights_fingerprint,
 )
 from utils.forecasting.settings import MILK
@@ -60,6 +60,7 @@ class Candidate(NamedTuple):
     learning_rate: float
     batch_size: int
     max_epochs: int
+    cell: str = "LSTM"  # the recurrent layer (Case 17-5 runs the plain candidates with each cell)
 
     @property
     def features(self):
@@ -215,8 +216,9 @@ def run(
     `unscored_steps`: steps that are no measurement (filled dates): never a training target or a score.
 
     `references`: the keys (utils/forecasting/candidates.REFERENCES) a correction may start from
-    (default: all; SARIMA only where `sarima.skip_reason` allows it); `reference_labels` names them in
-    the trace and in the correction's name. `prefer_nested=False` restores the plain lowest-mean rule.
+    (default: all; SARIMA only where `sarima.skip_reason` allows it; `()`: none, for plain candidates);
+    `reference_labels` names them in the trace and in the correction's name. `prefer_nested=False`
+    restores the plain lowest-mean rule.
     `guard_correction_epochs=True`: a correction keeps its trained epochs only when they are clearly
     better than its epoch 0, the reference (Diebold-Mariano p < 0.05 on the pooled origin errors).
     `workers`: threads that fit at once (default 1: on a 2-core machine two threads were slower, each
@@ -246,7 +248,7 @@ def run(
     origins = rolling_origin.rolling_origins(first_test, block, n_origins, min_train=2 * season + 2)
     notes, base_cache, trainers, runs, build_lock = [], {}, {}, {}, threading.Lock()
     labels = REFERENCE_LABELS | (reference_labels or {})
-    references = list(references or prep.REFERENCES)
+    references = list(prep.REFERENCES if references is None else references)
     if "sarima" in references and sarima.skip_reason(origins[0].origin, season, "the first origin"):
         references.remove("sarima")
 
@@ -277,7 +279,7 @@ def run(
             c._replace(name=f"{labels[reference]} + LSTM correction") if c.kind == "hybrid" else c
             for c in candidates
         ]
-    if reference is None:
+    if reference is None and any(c.kind == "hybrid" for c in candidates):
         notes.append("no reference could be scored at every origin: the corrections are no candidates")
         candidates = [c for c in candidates if c.kind != "hybrid"]
 
@@ -294,6 +296,7 @@ def run(
             candidate.units,
             candidate.learning_rate,
             candidate.batch_size,
+            candidate.cell,
         )
         key += (threading.get_ident(),)  # one model per shape and per worker thread
         with build_lock:  # building seeds Keras's global generators: one model at a time
@@ -306,6 +309,7 @@ def run(
                     candidate.batch_size,
                     seed,
                     zero_head=candidate.kind == "hybrid",
+                    layer=candidate.cell,
                 )
         return trainers[key]
 
@@ -330,6 +334,11 @@ def run(
     jobs = [(candidate, origin) for candidate in candidates for origin in origins]
     fitted_at = dict(zip(((c.name, o.origin) for c, o in jobs), parallel_map(origin_fit, jobs)))
 
+    def outputs(candidate, weights, X):
+        return network_forecast(candidate.cell, weights, X)
+
+    by_name = {c.name: c for c in candidates}
+
     def validation_curve(candidate):
         def at(origin):
             data, snapshots = fitted_at[candidate.name, origin.origin]
@@ -341,7 +350,8 @@ def run(
             rows = data.rows(scored)
             actual = values[scored]
             curve = np.array(
-                [metrics.rmse(actual, data.levels(forecast(w, data.X[rows]), rows)) for w in snapshots]
+                [metrics.rmse(actual, data.levels(outputs(candidate, w, data.X[rows]), rows))
+                 for w in snapshots]
             )
             if candidate.kind == "plain":
                 curve[0] = np.inf  # an untrained plain network is no forecast
@@ -360,7 +370,7 @@ def run(
             data, snapshots = runs[name, origin.origin]
             scored = measured(origin.validation)
             rows = data.rows(scored)
-            forecasts = data.levels(forecast(snapshots[epoch], data.X[rows]), rows)
+            forecasts = data.levels(outputs(by_name[name], snapshots[epoch], data.X[rows]), rows)
             errors.extend(values[scored] - forecasts)
         return np.array(errors)
 
@@ -412,7 +422,7 @@ def run(
             (runs[pick, earlier.origin], kept_rmses, kept_errors),
         ):
             rows = data.rows(scored)
-            error = actual - data.levels(forecast(snapshots[epochs], data.X[rows]), rows)
+            error = actual - data.levels(outputs(chosen, snapshots[epochs], data.X[rows]), rows)
             rmses.append(metrics.rmse(error, 0))
             errors.extend(error)
     refit_rmse = float(np.mean(refit_rmses)) if refit_rmses else float("nan")
@@ -444,7 +454,7 @@ def run(
             weights = snapshots[n_epochs]
         rows = data.rows(test_steps)
         sha = weights_fingerprint(weights) if n_epochs > 0 else ""
-        levels = data.levels(forecast(weights, data.X[rows]), rows)
+        levels = data.levels(outputs(candidate, weights, data.X[rows]), rows)
         return Final(levels, sha, data, weights, snapshots[0], None)
 
     if validation_only:  # the choices only: nothing below step 3 runs, the test period is not forecast
