@@ -386,40 +386,45 @@ def test_bad_input_ends_in_one_clear_line(bad_runs, case):
     assert "Epoch" not in result.stdout  # it stopped before any training
 
 
-def test_temperature_task_scores_the_same_test_days_as_the_case(tiny_runs):
-    """utils.forecasting.tasks.temperature_task (used by Case 17-5) on the same CSV: same periods, same test
-    days and actual values, same simple baselines as the case's own run. (Its ridge is still fitted on the
-    training period with alpha chosen on the one validation period; the case's is refitted at each origin.)"""
+def test_case_17_5_runs_the_plain_gru_exactly_as_this_case(tiny_runs):
+    """utils.forecasting.tasks.temperature_task (Case 17-5) on the same CSV with the same settings: the same
+    test days, references and origins, and its GRU is this case's plain GRU: the same epoch count, mean
+    validation RMSE and test forecasts (predictions.csv)."""
     from utils.forecasting.tasks import temperature_task
 
     folder, _ = tiny_runs
     m = read_metrics(folder / "original")
-    task = temperature_task(window=WINDOW, target=m["target"], csv=folder / "tiny.csv")
-    bounds = ((WINDOW, 384), (384, 480), (480, 600))  # the samples' targets: training, validation, test
-    filled_in = [sum(low <= day < high for day in DROPPED) for low, high in bounds]
-    assert (len(task.X_train), len(task.X_val), len(task.X_test)) == (
-        384 - WINDOW - filled_in[0], 96 - filled_in[1], N_TEST - filled_in[2])
+    task = temperature_task(csv=folder / "tiny.csv", target=m["target"], season=m["season"], window=WINDOW,
+                            units=4, batch_size=64, epochs=3)
     saved = pd.read_csv(folder / "original" / "predictions.csv", index_col=0)
     assert list(task.test_dates.strftime("%Y-%m-%d")) == list(saved.index)
     np.testing.assert_allclose(task.actual, saved["actual"], atol=1e-4)
     np.testing.assert_allclose(task.baselines["persistence"], saved["persistence (yesterday)"], atol=1e-4)
-    assert task.choices["target"] == m["target"]
+    np.testing.assert_allclose(task.baselines["ridge (same inputs)"], saved["ridge (same inputs)"], atol=1e-4)
+    assert task.baseline_validation_rmse["ridge (same inputs)"] == pytest.approx(m["validation"]["ridge"],
+                                                                                 rel=1e-5)
+    run = task.run_cell("GRU", m["seed"])
+    assert run.epochs == m["candidates"]["GRU"]["epochs"]
+    assert run.val_rmse == pytest.approx(m["candidates"]["GRU"]["validation_rmse"], rel=1e-5)
+    assert run.refit == m["refit"]  # decided on this cell alone here, on the case's pick there
+    np.testing.assert_allclose(run.forecasts, saved["GRU"], atol=1e-3)
 
 
 def test_the_test_period_is_fixed_by_the_data_not_by_the_window():
     """The shipped data, prepared as Case 17-3 prepares it (checked against the case above), with
     three window sizes: the same 731-day test period (730 scored: its first day, 1988-12-31, is
-    missing from the file and filled) and the same baseline scores every time."""
+    missing from the file and filled), the same two origins of 182 days and the same simple baselines."""
     from utils.forecasting import metrics
     from utils.forecasting.tasks import temperature_task
 
     tasks = [temperature_task(window=window) for window in (6, 12, 24)]
     for task in tasks:
         assert len(task.actual) == 730 and str(task.test_dates[0].date()) == "1989-01-01"
-        assert len(task.X_val) == 365
+        assert [len(o.validation) for o in task.origins] == [182, 182]
         assert metrics.rmse(task.actual, task.baselines["persistence"]) == pytest.approx(2.481, abs=1e-3)
         assert task.choices["best_baseline"] == tasks[0].choices["best_baseline"]
     for task in tasks[1:]:
         assert (task.test_dates == tasks[0].test_dates).all()
+        assert [o.origin for o in task.origins] == [o.origin for o in tasks[0].origins]
         for name in ("persistence", "mean of the last 7 days", "same day last year"):
             np.testing.assert_array_equal(task.baselines[name], tasks[0].baselines[name])

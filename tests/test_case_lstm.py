@@ -188,6 +188,26 @@ def test_saved_model_reloads_and_predicts_the_same_values(tiny_runs):
     assert not np.allclose(saved[m["pick"]], saved[column], atol=1e-3)  # the network adds something
 
 
+def test_case_17_5_runs_the_plain_lstm_exactly_as_this_case(tiny_runs):
+    """utils.forecasting.tasks.milk_task (Case 17-5) on the same CSV with the same settings: the same test
+    months, and its LSTM is this case's plain LSTM: the same target, epoch count, mean validation RMSE and
+    test forecasts (predictions.csv)."""
+    from utils.forecasting.tasks import milk_task
+
+    folder, _ = tiny_runs
+    m = read_metrics(folder / "run1")
+    saved = pd.read_csv(folder / "run1" / "predictions.csv", index_col=0)
+    task = milk_task(csv=folder / "tiny.csv", window=12, units=4, epochs=3)
+    assert list(task.test_dates.strftime("%Y-%m")) == list(saved.index)
+    np.testing.assert_allclose(task.actual, saved["actual"], atol=1e-4)
+    run = task.run_cell("LSTM", m["seed"])
+    assert run.choice == f"target {m['target']}"  # the case's plain LSTM: its best target at the origins
+    plain = m["candidates"][f"LSTM, target {m['target']}"]
+    assert run.epochs == plain["epochs"] and run.val_rmse == pytest.approx(plain["validation_rmse"], rel=1e-5)
+    assert run.refit == m["refit"]  # decided on this cell alone here, on the case's pick there
+    np.testing.assert_allclose(run.forecasts, saved[f"LSTM, target {m['target']}"], atol=1e-3)
+
+
 def test_the_test_period_ignores_the_window(lstm_runs):
     """--window 6, 9 and 12: the same test months, the same baseline scores on them."""
     folder, runs = lstm_runs

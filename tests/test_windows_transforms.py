@@ -129,24 +129,3 @@ def test_describe_periods_names_each_period_with_its_dates_and_length():
     assert "every choice is made here" in lines[1] and "6 months" in lines[1]
     assert "scored once" in lines[2] and "6 months" in lines[2]
     assert "2002-07" in lines[2] and "2002-12" in lines[2]
-
-
-@pytest.mark.parametrize("target", ["seasonal", "seasonal-diff", "raw"])
-def test_the_milk_tasks_scalers_see_only_the_training_period(tmp_path, target):
-    """Prepared as Case 17-2 prepares it: multiplying every value after the training period by 10
-    changes no training window, no training label and neither scaler's fitted range."""
-    import pandas as pd
-
-    from utils.forecasting.tasks import milk_task
-    from utils.plumbing.paths import data_file
-
-    shipped = pd.read_csv(data_file("monthly_milk_production.csv"))
-    original = milk_task(target=target)
-    first_validation = len(shipped) - 32 - 24  # the test's 32 months, and the 24 of validation before them
-    changed = shipped.copy()
-    changed.loc[first_validation:, "Production"] *= 10
-    changed.to_csv(tmp_path / "changed.csv", index=False)
-    task = milk_task(target=target, csv=tmp_path / "changed.csv")
-    np.testing.assert_array_equal(task.X_train, original.X_train)
-    np.testing.assert_array_equal(task.y_train, original.y_train)
-    assert not np.array_equal(task.X_val, original.X_val)  # the change did reach the later periods

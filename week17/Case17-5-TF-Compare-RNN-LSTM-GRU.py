@@ -3,17 +3,22 @@
 The lecture's comparison table says, in words: a GRU has fewer parameters than an LSTM, trains
 faster, and performs "similarly"; a SimpleRNN is the cheapest but forgets. This script measures
 it. The three cells get the same tasks (Case 17-2's milk forecast and Case 17-3's temperature
-forecast, with their training, validation and test periods), the same units, window, optimiser
-and early stopping on the validation period, and several seeds, and the script reports for each:
-parameters, epochs trained, seconds per epoch, total fit seconds, and the RMSE on the validation
-and on the test period (mean ± standard deviation over the seeds; one value with one seed),
-beside the tasks' baselines, and judges each network against the one to beat, chosen on validation.
+forecast), the same units, window, optimiser and epochs, and the same protocol as the cases' plain
+network (utils/forecasting/tasks.py): at each of two forecast origins before the test, a network
+trains for a fixed number of epochs on the steps before it, and its validation RMSE is taken after
+every epoch; the epoch count (for the milk also the target) with the lowest mean over the origins
+is kept; refit or not is decided at the origins; then the test period is forecast, once. Each
+cell runs with several seeds, and the script reports for each: parameters, the epochs chosen,
+seconds per epoch, total fit seconds, and the RMSE at the origins and on the test period (mean ±
+standard deviation over the seeds; one value with one seed), beside the tasks' references, and
+judges each network against the reference to beat, chosen at the origins.
 
-  1. prepare both tasks exactly as their case scripts do (utils/forecasting/tasks.py), and pick
-     each task's reference: the baseline (the ridge included) with the lowest validation RMSE;
+  1. prepare both tasks as their case scripts do, and pick each task's reference: the one with
+     the lowest mean validation RMSE over the origins (SARIMA and the simple baselines for the milk,
+     the ridge and the simple baselines for the temperatures);
   2. count each cell's parameters, by formula and by Keras;
-  3. train every cell on every task with every seed (early stopping on validation), timing each epoch;
-  4. print the table as markdown, and write it as CSV (with a note when the timings rest on few epochs);
+  3. run the protocol for every cell on every task with every seed, timing each epoch;
+  4. print the table as markdown, and write it as CSV (with a note when start-up dominates the timings);
   5. judge each network against its task's reference on the test period, and say it plainly when
      every network loses;
   6. plot it.
@@ -24,15 +29,14 @@ benchmarks/speed_regimes.py (its table is in docs/RESULTS.md, claim 4) has found
 weight blocks to the LSTM's four, faster per epoch on one small task and slower on the other, and
 faster where the matrix products dominate (2,048 sequences of 100 steps, 256 units). On tasks this
 small, fixed costs per step weigh as much as the arithmetic. Fewer parameters is no promise of a
-faster epoch. With few epochs per cell
-(--quick, or early stopping soon) the first epoch, which also compiles the graph, is a large share
-of the fit time, and s/epoch is the median of a few epochs only: step 4 says so when it applies.
+faster epoch. The first epoch of each network also traces and compiles its graph: s/epoch is the
+median of the other epochs, and step 4 says when the first epochs take a large share of the time.
 
 Run it:   python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py            (3 seeds)
           python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py --quick
-              (one seed, at most a tenth of the epochs)
+              (one seed, a third of the epochs at each origin)
           (the run times measured by benchmarks/benchmark.py are in docs/RESULTS.md)
-Debug it: set a breakpoint in the training loop of step 3 and watch `results` grow.
+Debug it: set a breakpoint in the loop of step 3 and watch `results` grow.
 """
 
 # %% Step 0: set-up (find the project folder, read the flags)
@@ -59,11 +63,7 @@ from utils.forecasting import case_metrics, diebold_mariano, metrics
 from utils.forecasting.tasks import milk_task, temperature_task
 from utils.plumbing import cli, paths
 from utils.plumbing.errors import exit_cleanly_on_bad_input
-from utils.plumbing.runtime import (
-    backend_name,
-    hide_tensorflow_startup_messages,
-    set_seed,
-)
+from utils.plumbing.runtime import backend_name, hide_tensorflow_startup_messages
 from utils.recurrent import parameters
 from utils.showing import plotting
 
@@ -77,7 +77,7 @@ parser = cli.new_parser("Case 17-5: SimpleRNN, LSTM and GRU on the same forecast
 parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2],
                     help="seeds to repeat each run with (default: %(default)s)")
 parser.add_argument("--quick", action="store_true",
-                    help="one seed and at most a tenth of the epochs: a fast look")
+                    help="one seed and a third of the epochs at each origin: a fast look")
 cli.add_output_flags(parser)
 args = cli.parse_flags(parser)
 seeds = args.seeds[:1] if args.quick else args.seeds
@@ -85,124 +85,86 @@ seeds = args.seeds[:1] if args.quick else args.seeds
 out_dir = paths.output_dir(CASE, args.output_dir)
 print(f"Case 17-5 (compare cells): seeds {seeds}{' (quick)' if args.quick else ''}; writing to {out_dir}")
 
-# %% Step 1: the tasks, prepared exactly as in Cases 17-2 and 17-3
-# Same data, same three periods (training, validation, test, in time order), same scaling and
-# windows as the case scripts, and each task keeps its case's training settings (task.choices:
-# units, learning rate, batch size, at most max_epochs, early stopping on the validation period
-# with the best weights restored), so the only thing that changes between runs is the cell.
-prepared_tasks = [milk_task(), temperature_task()]
-tasks = []
-for task in prepared_tasks:
-    c = task.choices
-    tasks.append(dict(data=task, units=c["units"], epochs=c["max_epochs"], batch_size=c["batch_size"],
-                      learning_rate=c["learning_rate"], patience=c["patience"]))
-if args.quick:  # a tenth of the epochs at most
-    for settings in tasks:
-        settings["epochs"] = max(1, settings["epochs"] // 10)
+# %% Step 1: the tasks, prepared as in Cases 17-2 and 17-3
+# Same data, same test period, same forecast origins and the same references as the case scripts;
+# each task keeps its case's settings for the plain network (window, units, learning rate, batch
+# size, epochs at each origin), so the only thing that changes between runs is the cell.
+tasks = [milk_task(), temperature_task()]
+epochs = {task.name: task.settings["epochs"] for task in tasks}
+if args.quick:  # a third of the epochs at each origin
+    epochs = {name: max(1, n // 3) for name, n in epochs.items()}
 
-# The reference each network must beat: of every baseline the task has (the simple ones, and for
-# the temperatures the ridge regression on the same windows), the one with the lowest RMSE on the
-# validation period. Chosen before any network is trained, and never on the test period.
+# The reference each network must beat: of every reference the task has (the simple baselines, and
+# SARIMA for the milk or the ridge regression on the same windows for the temperatures), the one with
+# the lowest mean validation RMSE over the origins. Chosen before any network is trained.
 references = {task.name: min(task.baseline_validation_rmse, key=task.baseline_validation_rmse.get)
-              for task in prepared_tasks}
+              for task in tasks}
 
-print("\n[1] The two tasks, prepared as Cases 17-2 and 17-3 prepare them "
-      "(shapes are samples, window, features):")
-for settings in tasks:
-    task = settings["data"]
-    reference = references[task.name]
-    print(f"  {task.name}: train X {task.X_train.shape}, validation X {task.X_val.shape}, "
-          f"test X {task.X_test.shape}")
-    print(f"    {settings['units']} units, Adam {settings['learning_rate']:g}, "
-          f"batch {settings['batch_size']}, at most {settings['epochs']} epochs, "
-          f"early stopping on validation (patience {settings['patience']})")
-    print(f"    reference to beat, chosen on validation: {reference} "
-          f"(validation RMSE {task.baseline_validation_rmse[reference]:.3f} {task.unit})")
+print("\n[1] The two tasks, prepared as Cases 17-2 and 17-3 prepare them:")
+for task in tasks:
+    s, reference = task.settings, references[task.name]
+    blocks = ", ".join(f"{task.dates[o.validation[0]]:%Y-%m-%d} .. {task.dates[o.validation[-1]]:%Y-%m-%d}"
+                       for o in task.origins)
+    print(f"  {task.name}: {len(task.values)} steps; {len(task.origins)} origins, validated on {blocks}")
+    print(f"    test {task.test_dates[0]:%Y-%m-%d} .. {task.test_dates[-1]:%Y-%m-%d} "
+          f"({len(task.test_steps)} steps scored)")
+    print(f"    window {s['window']}, {s['units']} units, Adam {s['learning_rate']:g}, "
+          f"batch {s['batch_size']}, {epochs[task.name]} epochs at each origin")
+    chosen = "the target (" + " or ".join(task.targets) + "), " if task.targets else ""
+    print(f"    chosen at the origins: {chosen}the epoch count, and refit or not before the test")
+    print(f"    reference to beat, chosen at the origins: {reference} "
+          f"(mean validation RMSE {task.baseline_validation_rmse[reference]:.3f} {task.unit})")
 
 # %% Step 2: parameters, by formula and by Keras
 # Keras is imported only now: loading it takes a few seconds, and the flags and data are checked.
 hide_tensorflow_startup_messages()
 import keras  # noqa: E402
 
-CELL_TYPES = {"SimpleRNN": keras.layers.SimpleRNN, "LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}
-
-
-def build_model(cell_name, units, input_shape, learning_rate):
-    """One recurrent layer of the given cell type, then a Dense layer for the forecast."""
-    model = keras.Sequential([keras.Input(shape=input_shape), CELL_TYPES[cell_name](units),
-                              keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse")
-    return model
-
-
+CELL_TYPES = ("SimpleRNN", "LSTM", "GRU")
 print(f"\n[2] Keras {keras.__version__} on the {backend_name()} backend. Recurrent-layer parameters:")
-for settings in tasks:
-    task, units = settings["data"], settings["units"]
+for task in tasks:
+    units = task.settings["units"]
     for cell_name in CELL_TYPES:
-        layer = build_model(cell_name, units, task.X_train.shape[1:], 1e-3).layers[0]
-        formula = parameters.param_formula(cell_name, units, task.X_train.shape[2])
+        layer = getattr(keras.layers, cell_name)(units)
+        layer.build((None, task.settings["window"], task.n_features))
+        formula = parameters.param_formula(cell_name, units, task.n_features)
         print(f"  {task.name:>12}: {formula:<42} (Keras: {layer.count_params()})")
 # An LSTM has 4 weight blocks (3 gates + candidate), a GRU 3 (2 gates + candidate), a SimpleRNN 1.
 # LSTM and GRU use a fused cuDNN kernel only on a GPU (Keras's cudnn_ok); on a CPU every cell runs
-# a generic loop over the time steps inside the compiled graph.
+# a generic loop over the time steps inside the compiled graph, or, unrolled (the temperatures' short
+# windows, as in Case 17-3), one copy of the step per time step.
 
-
-class EpochTimer(keras.callbacks.Callback):
-    """Records the wall-clock seconds of every epoch."""
-
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.started)
-
-
-# %% Step 3: train every cell on every task with every seed
-units = "; ".join(f"{task.name} in {task.unit}" for task in prepared_tasks)
-print(f"\n[3] Training {len(CELL_TYPES)} cells × {len(tasks)} tasks × {len(seeds)} seed(s). "
-      f"RMSE on validation / test ({units}):")
+# %% Step 3: run the protocol for every cell on every task with every seed
+units = "; ".join(f"{task.name} in {task.unit}" for task in tasks)
+print(f"\n[3] {len(CELL_TYPES)} cells × {len(tasks)} tasks × {len(seeds)} seed(s), "
+      "each on its case's protocol.")
+print(f"RMSE at the origins (their mean) / on the test ({units}):")
 results = []  # one row per (task, cell, seed)
 test_errors = {}  # (task, cell, seed) -> actual - forecast on every test step, for the verdicts in step 5
-for settings in tasks:
-    task = settings["data"]
+for task in tasks:
     for cell_name in CELL_TYPES:
         for seed in seeds:
-            set_seed(seed)
-            model = build_model(cell_name, settings["units"], task.X_train.shape[1:],
-                                settings["learning_rate"])
-            timer = EpochTimer()
-            # early stopping on the one validation period: watch its loss, keep the best weights
-            stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings["patience"],
-                                                 restore_best_weights=True)
-            fit_started = time.perf_counter()
-            model.fit(task.X_train, task.y_train, epochs=settings["epochs"],
-                      batch_size=settings["batch_size"],
-                      validation_data=(task.X_val, task.y_val), verbose=0, callbacks=[timer, stop])
-            fit_seconds = time.perf_counter() - fit_started
-            # the model called on the whole period at once: the same forecasts as predict(), without
-            # compiling a new predict function for every model (TensorFlow warns about that retracing)
-            val_forecast = task.val_to_real_units(keras.ops.convert_to_numpy(model(task.X_val))[:, 0])
-            forecast = task.to_real_units(keras.ops.convert_to_numpy(model(task.X_test))[:, 0])
-            test_errors[task.name, cell_name, seed] = task.actual - forecast
+            run = task.run_cell(cell_name, seed, epochs[task.name])
+            test_errors[task.name, cell_name, seed] = task.actual - run.forecasts
+            # the first epoch of each network also traces and compiles its graph; the median of the
+            # others is the steady cost per epoch
+            later_epochs = [s for network in run.epoch_seconds for s in network[1:]]
+            first_epochs = [network[0] for network in run.epoch_seconds if network]
             results.append({
-                "task": task.name, "cell": cell_name, "seed": seed, "params": model.count_params(),
-                # the first epoch also traces and compiles the graph; the median of the others is the
-                # steady cost per epoch (it rests on few epochs when training stops early: step 4 says so)
-                "seconds_per_epoch": float(np.median(timer.seconds[1:] or timer.seconds)),
-                "first_epoch_seconds": timer.seconds[0], "timed_epochs": len(timer.seconds[1:]),
-                "fit_seconds": fit_seconds, "epochs": len(timer.seconds),
-                # the validation period also chose the epoch (early stopping): this score flatters a little
-                "val_rmse": metrics.rmse(task.val_actual, val_forecast),
-                "rmse": metrics.rmse(task.actual, forecast),
+                "task": task.name, "cell": cell_name, "seed": seed, "params": run.params,
+                "seconds_per_epoch": float(np.median(later_epochs or first_epochs)),
+                "first_epoch_seconds": float(np.sum(first_epochs)), "timed_epochs": len(later_epochs),
+                "fit_seconds": run.fit_seconds, "epochs": run.epochs, "refit": run.refit,
+                # the origins also chose the epoch count (and target): this score flatters a little
+                "val_rmse": run.val_rmse,
+                "rmse": metrics.rmse(task.actual, run.forecasts),
             })
             row = results[-1]
-            print(f"  {task.name:>12} {cell_name:>9} seed {seed:>3}: RMSE {row['val_rmse']:7.3f} / "
-                  f"{row['rmse']:7.3f}, {row['epochs']:>2} epochs, fit {fit_seconds:5.1f} s "
-                  f"(first epoch {timer.seconds[0]:4.1f} s, "
-                  f"then {row['seconds_per_epoch'] * 1000:.0f} ms each)")
+            chosen = f"{run.choice}, " if run.choice else ""
+            refit = "refit" if run.refit else "no refit"
+            print(f"  {task.name:>12} {cell_name:>9} seed {seed:>3}: {row['val_rmse']:6.3f} / "
+                  f"{row['rmse']:6.3f}; {chosen}{run.epochs:>2} epochs, {refit}; "
+                  f"fit {run.fit_seconds:4.1f} s, {row['seconds_per_epoch'] * 1000:.0f} ms/epoch")
 
 # %% Step 4: the table, as markdown and CSV
 runs = pd.DataFrame(results)
@@ -213,7 +175,8 @@ table = (
          first_epoch_seconds=("first_epoch_seconds", "mean"),
          timed_epochs=("timed_epochs", "min"), fit_seconds=("fit_seconds", "mean"),
          val_rmse_mean=("val_rmse", "mean"), val_rmse_sd=("val_rmse", "std"),
-         rmse_mean=("rmse", "mean"), rmse_sd=("rmse", "std"), seeds=("seed", "count"))
+         rmse_mean=("rmse", "mean"), rmse_sd=("rmse", "std"), seeds=("seed", "count"),
+         refits=("refit", "sum"))
     .reset_index()
 )
 one_seed = len(seeds) == 1
@@ -229,7 +192,7 @@ over = f"seed {seeds[0]}" if one_seed else "mean ± sd"
 lines = [f"| task | model | parameters | epochs | s/epoch | fit s | validation RMSE ({over}) "
          f"| test RMSE ({over}) |",
          "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |"]
-for task in prepared_tasks:
+for task in tasks:
     for row in table[table.task == task.name].itertuples():
         lines.append(f"| {task.name} | {row.cell} | {row.params} | {row.epochs:.1f} "
                      f"| {row.seconds_per_epoch:.3f} | {row.fit_seconds:.1f} "
@@ -241,9 +204,10 @@ for task in prepared_tasks:
                      f"| {task.baseline_validation_rmse[name]:.3f} "
                      f"| {metrics.rmse(task.actual, forecast):.3f} |")
 markdown = "\n".join(lines)
-notes = [f"RMSE in real units ({units}).", "(to beat): the baseline with the lowest validation RMSE.",
-         "The networks' validation RMSE is where early stopping chose their epoch, "
-         "so it flatters them a little."]
+notes = [f"RMSE in real units ({units}); validation: the mean over the origins.",
+         "(to beat): the reference with the lowest validation RMSE.",
+         "epochs: the count chosen at the origins. The networks' validation RMSE is where that count "
+         "was chosen, so it flatters them a little."]
 if one_seed:
     notes.append(f"One seed ({seeds[0]}): single values, no spread; "
                  "the default run repeats each cell with 3 seeds.")
@@ -252,20 +216,19 @@ table.to_csv(out_dir / "comparison.csv", index=False, float_format="%.4f")
 how_many = "one seed" if one_seed else f"{len(seeds)} seeds {seeds}"
 print(f"\n[4] The comparison, {how_many} per cell:\n{markdown}")
 for note in notes:
-    print(note)
+    print(textwrap.fill(note, width=TRACE_WIDTH))
 
-# When a cell trains only a few epochs (--quick, or early stopping soon), its timings say more
-# about start-up than about the cell: the first epoch also traces and compiles the graph, and
-# s/epoch is the median of the few epochs after it. Say so, with this run's numbers, when it applies.
+# When the first epochs, which also trace and compile each network's graph, take most of the fit
+# time (--quick), or few epochs were timed after them, the timings say more about start-up than
+# about the cells. Say so, with this run's numbers, when it applies.
 first_share = runs.first_epoch_seconds.sum() / runs.fit_seconds.sum()
 fewest_timed = int(runs.timed_epochs.min())
-if fewest_timed < 5:
+if first_share > 0.5 or fewest_timed < 5:
     print(textwrap.fill(
-        f"Timing note: few epochs per cell. s/epoch is the median of as few as {fewest_timed} epoch(s) "
-        "after the first, and the first epoch of each fit, which also traces and compiles the graph, took "
-        f"{100 * first_share:.0f} % of all fit time: here the s/epoch and fit s columns say more about "
-        "start-up than about the cells. Compare speeds on the default run or with "
-        "benchmarks/speed_regimes.py.", width=TRACE_WIDTH))
+        f"Timing note: the first epoch of each network, which also traces and compiles its graph, took "
+        f"{100 * first_share:.0f} % of all fit time, and s/epoch is the median of as few as {fewest_timed} "
+        "later epoch(s): here the fit s column says more about start-up than about the cells. "
+        "benchmarks/speed_regimes.py times the cells' epochs on their own.", width=TRACE_WIDTH))
 
 # %% Step 5: each network against its task's reference, on the test period
 # "Better" or "worse" only when a Diebold-Mariano test on the one-step test errors can tell the two
@@ -282,9 +245,9 @@ def verdict_against_reference(model_name, model_errors, reference_name, referenc
     return ("better" if model_better else "worse"), sentence
 
 
-print("\n[5] Each network against its task's reference (chosen on validation), on the test period:")
+print("\n[5] Each network against its task's reference (chosen at the origins), on the test period:")
 outcomes = {}  # (task, cell) -> the verdict of each seed
-for task in prepared_tasks:
+for task in tasks:
     reference = references[task.name]
     reference_errors = task.actual - task.baselines[reference]
     reference_rmse = metrics.rmse(task.actual, task.baselines[reference])
@@ -322,12 +285,12 @@ for task in prepared_tasks:
     print(textwrap.fill(f"  => {task.name}: {closing}", width=TRACE_WIDTH, subsequent_indent="     "))
 
 metrics.write_metrics(out_dir / "metrics.json", case_metrics.comparison_payload(
-    seeds=seeds, quick=args.quick, backend=backend_name(), table=table, tasks=prepared_tasks,
+    seeds=seeds, quick=args.quick, backend=backend_name(), table=table, tasks=tasks,
     references=references, outcomes=outcomes))
 
 # %% Step 6: the chart
 baseline_rmse = [(task.name, task.unit, {n: metrics.rmse(task.actual, f) for n, f in task.baselines.items()})
-                 for task in prepared_tasks]
+                 for task in tasks]
 fig = plotting.plot_comparison(table, baseline_rmse, references=references)
 plotting.save_figure(fig, out_dir / "comparison.png", show=not args.no_show)
 print("\n[6] Saved comparison.png: test RMSE (dots, zoomed axis), ms per epoch and parameters, per task.")

@@ -228,7 +228,8 @@ def comparison_payload(*, seeds, quick, backend, table, tasks, references=None, 
     from utils.forecasting import metrics
 
     references, outcomes = references or {}, outcomes or {}
-    optional = [column for column in ("val_rmse_mean", "val_rmse_sd", "first_epoch_seconds", "timed_epochs")
+    optional = [column for column in ("val_rmse_mean", "val_rmse_sd", "first_epoch_seconds", "timed_epochs",
+                                      "refits")
                 if column in table.columns]
 
     def cell(row):

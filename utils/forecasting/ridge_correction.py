@@ -33,6 +33,7 @@ from utils.forecasting import diebold_mariano, metrics, rolling_origin, transfor
 from utils.forecasting.candidates import Prepared
 from utils.forecasting.epoch_snapshots import SnapshotTrainer, network_forecast
 from utils.forecasting.ridge import ALPHAS, flatten_windows
+from utils.forecasting.settings import TEMPERATURE
 
 PLAIN, CORRECTION = "plain", "correction"
 
@@ -211,6 +212,7 @@ class Result(NamedTuple):
     test_prepared: Origins
     trace: list
     seconds: float
+    epoch_seconds: list = None  # per network built, the seconds of each epoch it trained (the first traces)
 
 
 def run(values, day_features, first_test, origins, target, season, seed, candidates, skip=(), unit="",
@@ -241,11 +243,11 @@ def run(values, day_features, first_test, origins, target, season, seed, candida
         key = (candidate.kind, candidate.window, data.X.shape[2], candidate.units, candidate.learning_rate,
                candidate.batch_size, candidate.cell)
         if key not in trainers:
-            # the short windows unrolled (straight-line steps, faster on a CPU); Keras's own fit loop
+            # the short windows unrolled (straight-line steps, faster on a CPU), each epoch one compiled graph
             trainers[key] = SnapshotTrainer(candidate.window, data.X.shape[2], candidate.units,
                                             candidate.learning_rate, candidate.batch_size, seed,
                                             zero_head=candidate.kind == CORRECTION, layer=candidate.cell,
-                                            unroll=True, graph_epochs=False)
+                                            unroll=True)
         return trainers[key]
 
     cell_of = {c.name: c.cell for c in candidates}
@@ -361,15 +363,14 @@ def run(values, day_features, first_test, origins, target, season, seed, candida
         trace.append("validation only: the test period was not forecast")
     return Result(origins, scores, ridge_rmse, ridge_alphas, pick, rule, pick_p, epochs, refit,
                   refit_rmse, no_refit_rmse, refit_p, test_steps, forecasts, finals,
-                  None if at_test is None else at_test.ridge, at_test, trace, seconds)
+                  None if at_test is None else at_test.ridge, at_test, trace, seconds,
+                  [list(t.epoch_seconds) for t in trainers.values()])
 
 
-# Case 17-3's defaults, chosen on the shipped temperatures' rolling-origin validation only (the mean
-# over its two origins, seed 42), among 16 units with learning rates 0.003 and 0.01 (batch 128), 16
-# units with 0.01 and 0.02 (batch 256) and 32 units with 0.01 (batch 256), 8 or 10 epochs each. With
-# 0.01 and batch 128 both candidates scored best; the plain GRU's mean validation RMSE falls by less
-# than a hundredth of a degree after its 6th epoch, and each epoch costs time, so 6 are trained.
-WINDOW, UNITS, LEARNING_RATE, BATCH_SIZE, MAX_EPOCHS = 7, 16, 1e-2, 128, 6
+# Case 17-3's defaults: utils/forecasting/settings.py (TEMPERATURE) says how they were chosen.
+WINDOW, UNITS, LEARNING_RATE, BATCH_SIZE, MAX_EPOCHS = (TEMPERATURE.window, TEMPERATURE.units,
+                                                         TEMPERATURE.learning_rate, TEMPERATURE.batch_size,
+                                                         TEMPERATURE.max_epochs)
 
 
 def weights_sha256(weights):

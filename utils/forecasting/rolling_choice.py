@@ -72,7 +72,7 @@ def default_candidates(
     units=MILK.units,
     learning_rate=MILK.learning_rate,
     batch_size=MILK.batch_size,
-    max_epochs=15,
+    max_epochs=MILK.max_epochs,
     hybrid_window=24,
     hybrid_units=16,
     hybrid_learning_rate=3e-3,
@@ -184,6 +184,7 @@ class ProtocolResult(NamedTuple):
     rule_p_value: float = float("nan")  # Diebold-Mariano p of the plain challenger against the correction
     candidates: list = None  # the candidates as run (a correction renamed after its base)
     correction_p_value: float = float("nan")  # Diebold-Mariano p: the correction's epochs against epoch 0
+    epoch_seconds: list = None  # per network built, the seconds of each epoch it trained (the first traces)
 
 
 REFERENCE_LABELS = {
@@ -553,4 +554,5 @@ def run(
         rule_p,
         candidates,
         correction_p,
+        [list(t.epoch_seconds) for t in trainers.values()],
     )

@@ -21,17 +21,20 @@ class TaskSettings:
     units: int  # size of the recurrent layer
     learning_rate: float
     batch_size: int
-    max_epochs: int  # an upper limit: early stopping on validation ends training sooner
-    patience: int  # epochs without a better validation loss before training stops
+    max_epochs: int  # epochs the plain network trains at each forecast origin (the origins choose the count)
     feature_range: tuple = (-1, 1)  # what the scalers map the training period's values to
 
 
 MILK = TaskSettings(
     csv="monthly_milk_production.csv", date_col="Date", value_col="Production", unit="pounds per cow",
-    target="seasonal", window=24, units=16, learning_rate=1e-2, batch_size=16, max_epochs=40, patience=10,
+    target="seasonal", window=24, units=16, learning_rate=1e-2, batch_size=16, max_epochs=15,
 )
 
+# Case 17-3's network settings: chosen by benchmarks/choose_gru.py (seeds 42 and 1) on the shipped
+# temperatures' rolling origins only, with the case's protocol and its compiled epochs (docs/CASES.md
+# shows the search). Window 30 was left out of the search: with it the case's fit took 12.2 s, over
+# its 10 s budget.
 TEMPERATURE = TaskSettings(
     csv="daily_min_temperatures.csv", date_col="Date", value_col="Temp", unit="°C",
-    target="raw", window=7, units=64, learning_rate=3e-3, batch_size=128, max_epochs=60, patience=3,
+    target="raw", window=7, units=32, learning_rate=1e-2, batch_size=64, max_epochs=10,
 )

@@ -1,178 +1,231 @@
-"""The forecasting tasks of Cases 17-2 and 17-3, ready to train on, for scripts that compare models.
+"""The forecasting tasks of Cases 17-2 and 17-3, on their rolling origins, for a script that compares cells.
 
-Each function runs the same steps as its case script (load, fill gaps, transform, fix the test
-period, scale on training steps only, cut windows, split in time order) with the same utils
-functions, and returns a `ForecastTask`. The case scripts spell those steps out one by one
-for the lesson; Case 17-5 needs them ready-made to train several networks on identical data.
+Each task function runs the same steps as its case (load, fill gaps, fix the test period, cut the
+validation period into forecast origins) and scores the case's references at those origins and on
+the test period. Its `run_cell` then runs the case's own protocol with the plain network built from
+another cell ("SimpleRNN", "LSTM" or "GRU"):
+
+- milk (Case 17-2, utils/forecasting/rolling_choice.py): the plain network with target "seasonal"
+  and with "seasonal-diff", each trained for a fixed number of epochs at each origin; the target and
+  the epoch count with the lowest mean validation RMSE over the origins; refit or not, decided at the
+  origins; then the test forecasts;
+- temperatures (Case 17-3, utils/forecasting/ridge_correction.py): the plain network on the case's
+  target, the same way.
+
+Only the plain network runs here, not the cases' corrections: Case 17-5 asks how the cells compare
+as the course's forecaster. Nothing in a task's choices reads the test period; a test forecast of a
+step uses only the values before it.
 """
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from utils.forecasting import baselines, scaling, timeline, transforms, windows
-from utils.forecasting.features import day_of_year_features
-from utils.forecasting.settings import MILK, TEMPERATURE, TaskSettings
+from utils.forecasting import baselines, metrics, rolling_origin, timeline
+from utils.forecasting import ridge_correction as rc
+from utils.forecasting.settings import MILK, TEMPERATURE
 from utils.loading.calendar import fill_gaps
 from utils.loading.series import load_series
 from utils.plumbing.paths import data_file
+from utils.recurrent import parameters
+
+N_ORIGINS = 2  # as both cases
+
+
+class CellRun(NamedTuple):
+    """One cell on one task, chosen and trained by the task's case protocol."""
+
+    choice: str  # what the origins chose besides the epoch count ("target seasonal"; "" when nothing)
+    epochs: int  # the epoch count chosen on the mean over the origins
+    refit: bool  # whether the final network was refitted on every step before the test
+    val_rmse: float  # its mean validation RMSE over the origins (what chose it, so optimistic)
+    forecasts: np.ndarray  # its forecasts of the test steps (task.test_steps), real units
+    fit_seconds: float  # the protocol's time: every origin's fit and the final fit
+    epoch_seconds: list  # per network built, the seconds of each epoch it trained (the first traces)
+    params: int  # the whole model's parameters (recurrent layer and Dense head)
 
 
 @dataclass
 class ForecastTask:
-    """Training and test arrays of one forecasting task, and the way back to real units."""
+    """A case's series, its origins and references, and the settings its plain network trains with."""
 
     name: str
     unit: str
-    X_train: np.ndarray  # (samples, window, features), scaled
-    y_train: np.ndarray  # (samples,), scaled
-    X_test: np.ndarray
-    test_dates: pd.DatetimeIndex
-    actual: np.ndarray  # the test values in real units
-    to_real_units: Callable[[np.ndarray], np.ndarray]  # scaled predictions of X_test -> real units
-    baselines: dict = field(default_factory=dict)  # name -> forecasts of the test steps, real units
+    values: np.ndarray  # the whole series, real units (a missing date filled from the past)
+    dates: pd.DatetimeIndex
+    first_test: int  # the first step of the test period
+    season: int
+    target: str  # the plain network's target (milk: chosen at the origins among `targets`)
+    origins: list  # rolling_origin.Origin, all before the test
+    unscored_steps: np.ndarray  # filled dates: never a training target, never a score
+    test_steps: np.ndarray  # the test steps that are scored (the filled ones left out)
+    settings: dict  # window, units, learning_rate, batch_size, epochs (per origin), as the case trains
+    baselines: dict = field(default_factory=dict)  # reference name -> forecasts of the test steps
+    baseline_validation_rmse: dict = field(default_factory=dict)  # name -> mean over the origins
     baseline_params: dict = field(default_factory=dict)  # name -> fitted parameters (absent: none)
-    # The validation period (the stretch just before the test period), scaled like the training
-    # arrays: for early stopping and every other choice. None for a task that has none.
-    X_val: Optional[np.ndarray] = None
-    y_val: Optional[np.ndarray] = None
-    choices: dict = field(default_factory=dict)  # what was chosen on validation, e.g. {"target": ...}
-    val_actual: Optional[np.ndarray] = None  # the validation values in real units
-    # scaled predictions of X_val -> real units
-    val_to_real_units: Optional[Callable[[np.ndarray], np.ndarray]] = None
-    # name -> RMSE on the validation period, real units, for every entry of `baselines` (the ridge too):
-    # what a script needs to choose its reference on validation, never on the test
-    baseline_validation_rmse: dict = field(default_factory=dict)
+    choices: dict = field(default_factory=dict)  # "best_baseline": the simple baseline chosen on validation
+    targets: tuple = ()  # the milk's target candidates (the origins choose)
+    day_features: np.ndarray = None  # temperatures: the day of the year as sin and cos, per step
+
+    @property
+    def actual(self):
+        return self.values[self.test_steps]
+
+    @property
+    def test_dates(self):
+        return self.dates[self.test_steps]
+
+    @property
+    def n_features(self):
+        """Inputs per step: the transformed value, and the day of the year where the task has it."""
+        return 1 + (0 if self.day_features is None else self.day_features.shape[1])
+
+    def params(self, cell):
+        """The whole model's parameters: the recurrent layer (utils/recurrent/parameters.py) and Dense(1)."""
+        units = self.settings["units"]
+        return parameters.recurrent_param_count(cell, units, self.n_features) + units + 1
+
+    def run_cell(self, cell, seed, epochs=None):
+        """The case's protocol with a plain `cell` network; `epochs` per origin (default: the case's)."""
+        epochs = epochs or self.settings["epochs"]
+        s = self.settings
+        if self.name == "milk":
+            from utils.forecasting import rolling_choice
+
+            candidates = [rolling_choice.Candidate(f"{cell}, target {t}", "plain", t, s["window"], s["units"],
+                                                   s["learning_rate"], s["batch_size"], epochs, cell)
+                          for t in self.targets]
+            result = rolling_choice.run(self.values, self.first_test, self.season, seed,
+                                        candidates=candidates, n_origins=N_ORIGINS, unit=self.unit,
+                                        unscored_steps=self.unscored_steps, references=())
+            chosen = next(c for c in candidates if c.name == result.pick)
+            forecasts = result.forecasts[np.isin(result.test_steps, self.test_steps)]
+            return CellRun(f"target {chosen.target}", result.epochs, result.refit,
+                           result.scores[result.pick].best_score, forecasts, result.seconds,
+                           result.epoch_seconds, self.params(cell))
+        candidate = rc.Candidate(cell, rc.PLAIN, s["window"], s["units"], s["learning_rate"], s["batch_size"],
+                                 epochs, cell)
+        result = rc.run(self.values, self.day_features, self.first_test, self.origins, self.target,
+                        self.season, seed, [candidate], self.unscored_steps, self.unit)
+        return CellRun("", result.epochs, result.refit, result.scores[cell].best_score,
+                       result.forecasts[cell], result.seconds, result.epoch_seconds, self.params(cell))
 
 
-def training_settings(task: TaskSettings):
-    """The training part of a task's settings, in the order `ForecastTask.choices` lists them."""
-    return {"units": task.units, "learning_rate": task.learning_rate, "batch_size": task.batch_size,
-            "max_epochs": task.max_epochs, "patience": task.patience}
+def _at_origins(values, origins, forecast_of, unscored):
+    """A reference's mean validation RMSE over the origins; `forecast_of(origin, steps)` forecasts them."""
+    rmses = []
+    for origin in origins:
+        steps = origin.validation[~np.isin(origin.validation, unscored)]
+        rmses.append(metrics.rmse(values[steps], forecast_of(origin.origin, steps)))
+    return float(np.mean(rmses))
 
 
-def milk_task(window=MILK.window, target=MILK.target, season=12, feature_range=MILK.feature_range, csv=None,
-              date_col=MILK.date_col, value_col=MILK.value_col):
-    """Case 17-2's task, prepared exactly as the case prepares it: monthly milk production.
+def milk_task(csv=None, date_col=MILK.date_col, value_col=MILK.value_col, season=12, **settings):
+    """Case 17-2's task: monthly milk production, as the case prepares it.
 
-    Three periods in time order: the last 32 months are the test period (whatever the window),
-    the 24 months before them the validation period, the rest training. Scalers are fitted on
-    the training months. `choices` carries the case's training settings (early stopping on
-    (X_val, y_val) with the best weights restored) and the simple baseline to beat, chosen on
-    the validation period; `baselines` holds the test forecasts of every simple baseline.
-    `csv` (default: the shipped data) lets a test or a benchmark use another monthly series.
+    The last 32 months are the test period; the two seasons before it the two origins' validation
+    blocks. The references (SARIMA and the simple baselines) are scored at the origins (each fitted
+    before its origin) and on the test period (SARIMA fitted on every step before the test).
+    `settings` override the case's window, units, learning_rate, batch_size and epochs (per origin).
+    `csv` (default: the shipped data) lets a test use another monthly series.
     """
+    from utils.forecasting import candidates as prep
+    from utils.forecasting import rolling_choice, sarima
+
     series, filled = fill_gaps(load_series(csv or data_file(MILK.csv), date_col, value_col))
     values = series.to_numpy()
     n_test = timeline.fixed_test_size(len(values), course_window=12)
-    n_validation = timeline.validation_size(len(values) - n_test, season)
-    periods = timeline.three_periods(len(values), n_test, n_validation)
-    inputs, targets = transforms.inputs_and_targets(values, target, season)
-    windows.check_window_fits(window, periods, *transforms.first_defined(target, season))
-    input_scaler = scaling.fit_scaler(inputs[periods.training()], feature_range=feature_range)
-    target_scaler = scaling.fit_scaler(targets[periods.training()], feature_range=feature_range)
-    scaled_inputs, scaled_targets = scaling.scale(input_scaler, inputs), scaling.scale(target_scaler, targets)
-    X, y, positions = windows.make_windows(scaled_inputs, scaled_targets, window)
-    split = windows.split_three(X, y, positions, periods)
-    split = windows.without_steps(split, np.flatnonzero(series.index.isin(filled)))  # as the cases: no score
-
-    def levels(scaled_predictions, period_positions):
-        predicted_targets = scaling.unscale(target_scaler, scaled_predictions)
-        return transforms.to_levels(predicted_targets, values, period_positions, target, season)
-
-    def simple_baselines(period_positions):  # the same names as the case prints for monthly data
-        return {
-            "naive (last month)": baselines.naive(values, period_positions),
-            "seasonal naive (a year ago)": baselines.seasonal_naive(values, period_positions, season),
-            "seasonal naive + last change":
-                baselines.seasonal_naive_plus_last_change(values, period_positions, season),
-        }
-
-    val_actual = values[split.val_positions]
-    validation_rmse = {name: float(np.sqrt(np.mean((val_actual - f) ** 2)))
-                       for name, f in simple_baselines(split.val_positions).items()}
+    first_test = len(values) - n_test
+    origins = rolling_origin.rolling_origins(first_test, season, N_ORIGINS, min_train=2 * season + 2)
+    unscored = np.flatnonzero(series.index.isin(filled))
+    test_steps = np.arange(first_test, len(values))
+    test_steps = test_steps[~np.isin(test_steps, unscored)]
+    plain = next(c for c in rolling_choice.default_candidates() if c.kind == "plain")
+    names = {"naive": "naive (last month)", "seasonal_naive": "seasonal naive (a year ago)",
+             "seasonal_naive_plus_last_change": "seasonal naive + last change",
+             "sarima": "SARIMA(0,1,1)(0,1,1,12)"}
+    validation, test, params = {}, {}, {}
+    for key in prep.REFERENCES:  # each fitted before its origin; the forecast of a step uses earlier values
+        at_origins = [prep.reference_one_step(values, o.origin, season, key)[0] for o in origins]
+        if any(f is None or not np.isfinite(f[o.validation]).all() for f, o in zip(at_origins, origins)):
+            continue  # as Case 17-2: a reference that cannot forecast every origin's block is none
+        by_origin = dict(zip((o.origin for o in origins), at_origins))
+        validation[names[key]] = _at_origins(values, origins, lambda end, steps, f=by_origin: f[end][steps],
+                                             unscored)
+        if key != "sarima":
+            test[names[key]] = prep.reference_one_step(values, first_test, season, key)[0][test_steps]
+    if names["sarima"] in validation:
+        fitted = sarima.one_step_forecasts(values, first_test, season)  # as Case 17-2's test row
+        if fitted["forecasts"] is None:
+            del validation[names["sarima"]]
+        else:
+            test[names["sarima"]] = fitted["forecasts"][test_steps - first_test]
+            params[names["sarima"]] = len(fitted["params"])
+    simple = {n: v for n, v in validation.items() if n != names["sarima"]}
     return ForecastTask(
-        name="milk", unit=MILK.unit,
-        X_train=split.X_train, y_train=split.y_train, X_test=split.X_test,
-        test_dates=series.index[split.test_positions], actual=values[split.test_positions],
-        to_real_units=lambda scaled_predictions: levels(scaled_predictions, split.test_positions),
-        baselines=simple_baselines(split.test_positions),
-        X_val=split.X_val, y_val=split.y_val,
-        choices={"target": target, **training_settings(MILK),
-                 "early_stopping": "val_loss, best weights restored",
-                 "best_baseline": min(validation_rmse, key=validation_rmse.get)},
-        val_actual=val_actual,
-        val_to_real_units=lambda scaled_predictions: levels(scaled_predictions, split.val_positions),
-        baseline_validation_rmse=validation_rmse,
+        name="milk", unit=MILK.unit, values=values, dates=series.index, first_test=first_test, season=season,
+        target="", origins=origins, unscored_steps=unscored, test_steps=test_steps,
+        settings={"window": plain.window, "units": plain.units, "learning_rate": plain.learning_rate,
+                  "batch_size": plain.batch_size, "epochs": plain.max_epochs} | settings,
+        baselines=test, baseline_validation_rmse=validation, baseline_params=params,
+        choices={"best_baseline": min(simple, key=simple.get)}, targets=("seasonal", "seasonal-diff"),
     )
 
 
-def temperature_task(window=TEMPERATURE.window, target=TEMPERATURE.target, csv=None,
-                     date_col=TEMPERATURE.date_col, value_col=TEMPERATURE.value_col):
-    """Case 17-3's task, prepared exactly as the case prepares it: tomorrow's minimum temperature.
+def temperature_task(csv=None, date_col=TEMPERATURE.date_col, value_col=TEMPERATURE.value_col,
+                     target=TEMPERATURE.target, season=None, **settings):
+    """Case 17-3's task: tomorrow's minimum temperature, as the case prepares the shipped data.
 
-    Three periods in time order: the last 20 % of the days are the test period (731 of 3652,
-    whatever the window), the year before them the validation period, the rest training. The
-    scalers are fitted on the training days. `choices` carries the case's training settings
-    (chosen on validation by benchmarks/choose_gru.py) so that a script comparing cells trains
-    as Case 17-3 does: early stopping on (X_val, y_val) with the best weights restored. It also
-    names the simple baseline to beat, chosen on the validation period, and `baselines` holds the
-    test forecasts of every simple baseline and of the ridge regression (alpha chosen on validation);
-    `baseline_validation_rmse` holds the validation score of each, the ridge's included.
-    `csv` (default: the shipped data) lets a test run the same steps on another daily series.
+    The last 20 % of the days are the test period (731 of 3652), the whole years before it the
+    validation period (364 days here: two origins of 182). The references: the simple baselines and
+    the ridge regression on the plain network's inputs (its alpha chosen on the block before each
+    origin, then refitted before it; before the test, the same). `season`: default the calendar's
+    (365 for days); `settings` override the case's window, units, learning_rate, batch_size and
+    epochs. `csv` (default: the shipped data) lets a test run the same steps on another daily series.
     """
-    from utils.forecasting.ridge import ridge_on_validation
+    from utils.forecasting.features import day_of_year_features
     from utils.loading.step_words import describe_steps
 
     series, filled = fill_gaps(load_series(csv or data_file(TEMPERATURE.csv), date_col, value_col))
     values = series.to_numpy()
-    season = describe_steps(series.index).season
+    calendar_season = describe_steps(series.index).season
+    season = season or calendar_season
     n_test = timeline.fixed_test_size(len(values))
-    n_validation = timeline.validation_size(len(values) - n_test, season)
-    periods = timeline.three_periods(len(values), n_test, n_validation)
-    inputs, targets = transforms.inputs_and_targets(values, target, season)
-    input_scaler = scaling.fit_scaler(inputs[periods.training()], feature_range=TEMPERATURE.feature_range)
-    target_scaler = scaling.fit_scaler(targets[periods.training()], feature_range=TEMPERATURE.feature_range)
-    features = np.column_stack([scaling.scale(input_scaler, inputs), day_of_year_features(series.index)])
-    X, y, positions = windows.make_windows(features, scaling.scale(target_scaler, targets), window)
-    split = windows.split_three(X, y, positions, periods)
-    split = windows.without_steps(split, np.flatnonzero(series.index.isin(filled)))  # as the cases: no score
+    first_test = len(values) - n_test
+    n_validation = timeline.validation_size(first_test, calendar_season)
+    n_validation -= n_validation % N_ORIGINS  # blocks of equal length
+    origins = rolling_origin.rolling_origins(first_test, n_validation // N_ORIGINS, N_ORIGINS)
+    unscored = np.flatnonzero(series.index.isin(filled))
+    test_steps = rc.scored_steps(np.arange(first_test, len(values)), unscored)
+    settings = {"window": TEMPERATURE.window, "units": TEMPERATURE.units,
+                "learning_rate": TEMPERATURE.learning_rate, "batch_size": TEMPERATURE.batch_size,
+                "epochs": TEMPERATURE.max_epochs} | settings
 
-    def levels(scaled_predictions, period_positions):
-        predicted_targets = scaling.unscale(target_scaler, scaled_predictions)
-        return transforms.to_levels(predicted_targets, values, period_positions, target, season)
-
-    def simple_baselines(period_positions):
+    def simple_baselines(steps):
         return {
-            "persistence": baselines.naive(values, period_positions),
-            "mean of the last 7 days": baselines.moving_average(values, period_positions, 7),
-            "same day last year": baselines.seasonal_naive(values, period_positions, season),
+            "persistence": baselines.naive(values, steps),
+            "mean of the last 7 days": baselines.moving_average(values, steps, 7),
+            "same day last year": baselines.seasonal_naive(values, steps, season),
         }
 
-    val_actual = values[split.val_positions]
-    validation_rmse = {name: float(np.sqrt(np.mean((val_actual - f) ** 2)))
-                       for name, f in simple_baselines(split.val_positions).items()}
-    ridge = ridge_on_validation(split.X_train, split.y_train, split.X_val, split.y_val)
-    # the ridge's validation score, in real units like the others, so that a script can pick the
-    # better of the ridge and the best simple baseline on validation (the alpha was chosen there too)
-    ridge_on_val = levels(ridge.predict(split.X_val), split.val_positions)
-    ridge_validation_rmse = float(np.sqrt(np.mean((val_actual - ridge_on_val) ** 2)))
+    validation = {name: _at_origins(values, origins,
+                                    lambda end, steps, name=name: simple_baselines(steps)[name], unscored)
+                  for name in simple_baselines(test_steps[:0])}
+    day_features = day_of_year_features(series.index)
+    ridge_rmse, _ = rc.ridge_validation(values, day_features, origins, target, season, settings["window"],
+                                        unscored)
+    at_test = rc.prepare_at(values, day_features, first_test, target, season, settings["window"],
+                            n_validation // N_ORIGINS, unscored)
     return ForecastTask(
-        name="temperatures", unit=TEMPERATURE.unit,
-        X_train=split.X_train, y_train=split.y_train, X_test=split.X_test,
-        test_dates=series.index[split.test_positions], actual=values[split.test_positions],
-        to_real_units=lambda scaled_predictions: levels(scaled_predictions, split.test_positions),
-        baselines={**simple_baselines(split.test_positions),
-                   "ridge (same inputs)": levels(ridge.predict(split.X_test), split.test_positions)},
+        name="temperatures", unit=TEMPERATURE.unit, values=values, dates=series.index, first_test=first_test,
+        season=season, target=target, origins=origins, unscored_steps=unscored, test_steps=test_steps,
+        settings=settings,
+        baselines=simple_baselines(test_steps)
+        | {"ridge (same inputs)": at_test.ridge_forecasts[at_test.daily.rows(test_steps)]},
+        baseline_validation_rmse=validation | {"ridge (same inputs)": ridge_rmse},
         # one weight per number in a flattened window, plus the intercept
-        baseline_params={"ridge (same inputs)": split.X_train.shape[1] * split.X_train.shape[2] + 1},
-        X_val=split.X_val, y_val=split.y_val,
-        choices={"target": target, **training_settings(TEMPERATURE),
-                 "early_stopping": "val_loss, best weights restored", "ridge_alpha": ridge.alpha,
-                 "best_baseline": min(validation_rmse, key=validation_rmse.get)},
-        val_actual=val_actual,
-        val_to_real_units=lambda scaled_predictions: levels(scaled_predictions, split.val_positions),
-        baseline_validation_rmse={**validation_rmse, "ridge (same inputs)": ridge_validation_rmse},
+        baseline_params={"ridge (same inputs)": settings["window"] * 3 + 1},
+        choices={"best_baseline": min(validation, key=validation.get)}, day_features=day_features,
     )
