@@ -27,7 +27,7 @@ class TaskSettings:
 
 MILK = TaskSettings(
     csv="monthly_milk_production.csv", date_col="Date", value_col="Production", unit="pounds per cow",
-    target="seasonal", window=24, units=16, learning_rate=1e-2, batch_size=16, max_epochs=15,
+    target="seasonal", window=24, units=16, learning_rate=1e-2, batch_size=16, max_epochs=10,
 )
 
 # Case 17-3's network settings: chosen by benchmarks/choose_gru.py (seeds 42 and 1) on the shipped

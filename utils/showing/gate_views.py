@@ -83,6 +83,45 @@ def colorbar_label(name):
     return "gate value: 0 closed, 1 open" if name in SIGMOID_GATES else "value"
 
 
+def _heatmap_grid(plt, rows, columns, shared, timesteps, units, rotated):
+    """A figure of `rows` x `columns` heatmap axes, all sharing the x-axis, and their colour-bar axes.
+
+    The first `shared` columns share one colour bar per row, each later column has its own. The
+    positions are set in inches once, rather than by a layout engine at every save: with some
+    thirty axes, matplotlib's constrained layout measured each tick label many times over and took
+    about as long as drawing the figure. Returns (figure, axes (rows, columns), colour-bar axes per row).
+    """
+    import numpy as np
+
+    panel = max(6.0, 0.35 * timesteps + 2.5) - 1.5  # inches per heatmap
+    left, tick_room, bar_gap, bar, bar_room, right = 0.75, 0.45, 0.1, 0.15, 0.75, 0.1
+    top, title_room, bottom = 0.6, 0.3, 1.0 if rotated else 0.6
+    row_height = max(0.3 + 0.15 * units, 1.6)  # room for the colour bar's label
+    blocks = [shared] + [1] * (columns - shared)  # panels per colour bar
+    width = left + sum(n * panel + (n - 1) * tick_room + bar_gap + bar + bar_room for n in blocks)
+    width += (len(blocks) - 1) * tick_room + right
+    height = top + rows * (row_height + title_room) + bottom
+    fig = plt.figure(figsize=(width, height))
+    axes = np.empty((rows, columns), dtype=object)
+    colour_bar_axes = []
+    for row in range(rows):
+        y = height - top - title_room - row * (row_height + title_room) - row_height
+        x, column, bars = left, 0, []
+        for n in blocks:
+            for _ in range(n):
+                box = [x / width, y / height, panel / width, row_height / height]
+                axes[row, column] = fig.add_axes(box, sharex=axes[0, 0])
+                x += panel + tick_room
+                column += 1
+            x += bar_gap - tick_room
+            bars.append(fig.add_axes([x / width, y / height, bar / width, row_height / height]))
+            x += bar + bar_room + tick_room
+        colour_bar_axes.append(bars)
+    for ax in axes[:-1].ravel():
+        ax.tick_params(labelbottom=False)  # only the bottom row labels the shared x-axis
+    return fig, axes, colour_bar_axes
+
+
 def _set_step_ticks(ax, labels, max_ticks=12):
     """Label the x-axis with the step labels, thinned to at most max_ticks ticks."""
     stride = max(1, int(np.ceil(len(labels) / max_ticks)))
@@ -120,11 +159,8 @@ def gates_figure(trace, units=None, title=None, step_labels=None, trace_before=N
             raise ValueError("trace_before must come from the same kind of cell and the same window as trace")
         panels = [trace_before, trace]
     columns = len(panels) + (trace_before is not None)  # the change gets a panel of its own
-    fig, axes = plt.subplots(
-        len(names), columns, sharex=True, squeeze=False, layout="constrained",
-        figsize=(columns * max(6.0, 0.35 * timesteps + 2.5) - (columns - 1) * 1.5,
-                 0.8 + len(names) * (0.6 + 0.15 * len(indices))),
-    )
+    fig, axes, colour_bar_axes = _heatmap_grid(plt, len(names), columns, len(panels), timesteps, len(indices),
+                                               rotated=step_labels is not None and max(map(len, labels)) > 3)
     for row, name in enumerate(names):
         row_values = [panel[name][:, indices].T for panel in panels]  # rows = units, columns = time steps
         if name in SIGMOID_GATES:
@@ -141,7 +177,7 @@ def gates_figure(trace, units=None, title=None, step_labels=None, trace_before=N
                 ax.set_title(name, fontsize=10, loc="left")
             ax.set_ylabel("unit")
             ax.set_yticks(range(len(indices)), [str(unit) for unit in indices])
-        bar = fig.colorbar(image, ax=list(axes[row, : len(panels)]), pad=0.01)
+        bar = fig.colorbar(image, cax=colour_bar_axes[row][0])
         bar.set_label(colorbar_label(name), fontsize=8)
         if trace_before is not None:
             change = row_values[1] - row_values[0]
@@ -150,7 +186,7 @@ def gates_figure(trace, units=None, title=None, step_labels=None, trace_before=N
             image = ax.imshow(change, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_title(f"{name}, after - before", fontsize=10, loc="left")
             ax.set_yticks(range(len(indices)), [str(unit) for unit in indices])
-            bar = fig.colorbar(image, ax=ax, pad=0.01)
+            bar = fig.colorbar(image, cax=colour_bar_axes[row][1])
             bar.set_label(f"change (largest {limit:.2g})", fontsize=8)
     for ax in axes[-1]:
         ax.set_xlabel(xlabel or "time step")
