@@ -41,16 +41,16 @@ def regimes():
     from utils.forecasting.settings import MILK, TEMPERATURE
     from utils.forecasting.tasks import milk_task, temperature_task
 
-    # the cases' own settings: each task's default window, and its units and batch size
-    milk, temperatures = milk_task(window=MILK.window), temperature_task(window=TEMPERATURE.window)
+    # the cases' own settings: each task's default window, and its units and batch size; the windows a
+    # plain network trains on at the first forecast origin
+    milk, temperatures = milk_task().training_windows(), temperature_task().training_windows()
     rng = np.random.default_rng(0)
     heavy_short = rng.normal(size=(2048, 12, 32)).astype("float32")
     heavy_long = rng.normal(size=(2048, 100, 32)).astype("float32")
     target = rng.normal(size=(2048,)).astype("float32")
     return {
-        "lesson: milk (Case 17-2 / 17-5)": (milk.X_train, milk.y_train, MILK.units, MILK.batch_size),
-        "lesson: temperatures (Case 17-3 / 17-5)": (temperatures.X_train, temperatures.y_train,
-                                                    TEMPERATURE.units, TEMPERATURE.batch_size),
+        "lesson: milk (Case 17-2 / 17-5)": (*milk, MILK.units, MILK.batch_size),
+        "lesson: temperatures (Case 17-3 / 17-5)": (*temperatures, TEMPERATURE.units, TEMPERATURE.batch_size),
         "2,048 sequences, 32 features, T = 12, 16 units": (heavy_short, target, 16, 64),
         "2,048 sequences, 32 features, T = 100, 256 units": (heavy_long, target, 256, 64),
     }

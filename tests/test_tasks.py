@@ -26,3 +26,17 @@ def test_other_test_values_change_no_reference_choice_and_no_cells_choice(tmp_pa
     assert runs[0].val_rmse == runs[1].val_rmse
     assert runs[0].forecasts[0] == runs[1].forecasts[0]  # the first test month reads no test value
     assert not np.allclose(runs[0].forecasts, runs[1].forecasts)  # later ones read the changed months
+
+
+def test_training_windows_are_the_first_origins_training_samples():
+    """The windows a plain network trains on at the first origin: one per measured step before it."""
+    from utils.forecasting.tasks import temperature_task
+
+    milk, temperatures = milk_task(), temperature_task()
+    X, y = milk.training_windows()  # target seasonal: defined from month 12, then a 24-month window
+    assert X.shape == (milk.origins[0].origin - 12 - 24, 24, 1) and len(y) == len(X)
+    X, y = temperatures.training_windows()  # target raw: one per day after the first window, filled ones out
+    origin, window = temperatures.origins[0].origin, temperatures.settings["window"]
+    filled = np.sum((temperatures.unscored_steps >= window) & (temperatures.unscored_steps < origin))
+    assert X.shape == (origin - window - filled, window, 3) and len(y) == len(X)
+    assert np.abs(y).max() <= 1 + 1e-9  # scaled to -1..1 on the steps before the origin

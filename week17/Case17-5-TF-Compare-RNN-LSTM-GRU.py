@@ -24,13 +24,14 @@ judges each network against the reference to beat, chosen at the origins.
   6. plot it.
 
 What "seconds per epoch" measures here: these tasks are small (an epoch is at most a few dozen
-small batches), and the per-epoch times do not follow the parameter counts in one direction:
-benchmarks/speed_regimes.py (its table is in docs/RESULTS.md, claim 4) has found the GRU, with three
-weight blocks to the LSTM's four, faster per epoch on one small task and slower on the other, and
-faster where the matrix products dominate (2,048 sequences of 100 steps, 256 units). On tasks this
-small, fixed costs per step weigh as much as the arithmetic. Fewer parameters is no promise of a
-faster epoch. The first epoch of each network also traces and compiles its graph: s/epoch is the
-median of the other epochs, and step 4 says when the first epochs take a large share of the time.
+small batches), and the per-epoch times do not follow the parameter counts: in
+benchmarks/speed_regimes.py (its table is in docs/RESULTS.md, claim 4) the GRU, with three weight
+blocks to the LSTM's four, took about as long per epoch as the LSTM on a 2-core CPU, and repeated
+runs put their ratio on either side of 1, even where the matrix products dominate (2,048 sequences
+of 100 steps, 256 units). On tasks this small, fixed costs per step weigh as much as the arithmetic.
+Fewer parameters is no promise of a faster epoch. The first epoch of each network also traces and
+compiles its graph: s/epoch is the median of the other epochs, and step 4 says when the first
+epochs take a large share of the time.
 
 Run it:   python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py            (3 seeds)
           python week17/Case17-5-TF-Compare-RNN-LSTM-GRU.py --quick

@@ -87,6 +87,21 @@ class ForecastTask:
         units = self.settings["units"]
         return parameters.recurrent_param_count(cell, units, self.n_features) + units + 1
 
+    def training_windows(self, target=None):
+        """(X, y): the scaled windows and targets a plain network trains on at the first origin, prepared as
+        the case prepares them (the milk's `target` defaults to its first candidate, "seasonal")."""
+        end, s = self.origins[0].origin, self.settings
+        if self.name == "milk":
+            from utils.forecasting import candidates as prep
+
+            data = prep.prepare_plain(self.values, end, target or self.targets[0], self.season, s["window"])
+        else:
+            data = rc.prepare_daily(self.values, self.day_features, end, target or self.target, self.season,
+                                    s["window"], self.unscored_steps)
+        rows = data.training_rows()
+        rows = rows[~np.isin(data.positions[rows], self.unscored_steps)]
+        return data.X[rows], data.y[rows]
+
     def run_cell(self, cell, seed, epochs=None):
         """The case's protocol with a plain `cell` network; `epochs` per origin (default: the case's)."""
         epochs = epochs or self.settings["epochs"]
