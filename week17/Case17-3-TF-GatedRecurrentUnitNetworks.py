@@ -382,7 +382,8 @@ print(f"  the {CORRECTION}: " + parameters.param_formula("GRU", args.units, X.sh
 # choice; the correction's epoch 0 is the ridge. The rule between the two candidates is fixed
 # before looking: the correction (which can fall back to the ridge) is kept unless the plain GRU
 # is clearly better (lower mean RMSE and a Diebold-Mariano p < 0.05 on the origins' errors).
-# Fewer epochs is also what makes this run fast: Keras spends a fixed time per epoch.
+# On TensorFlow each epoch runs as one compiled graph (the same mini-batch Adam as Keras's fit, without
+# fit's set-up at every call; other backends use fit itself), and few epochs keep the fits fast.
 #
 # The ridge regression (least squares with a penalty alpha on large weights) reads exactly the
 # same inputs, each window flattened to window x 3 numbers; at each origin its alpha is chosen on
