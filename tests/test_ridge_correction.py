@@ -173,3 +173,26 @@ def test_validation_only_stops_before_the_test_and_scores_as_a_normal_run(runs):
     for name in normal.scores:
         np.testing.assert_array_equal(only.scores[name].per_origin, normal.scores[name].per_origin)
     assert only.trace == normal.trace + ["validation only: the test period was not forecast"]
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_compiled_epoch_makes_the_same_updates_as_keras_fit(cell):
+    """One compiled epoch over the samples in order equals Keras's fit(shuffle=False) for one epoch from the
+    same weights with a fresh Adam: the same mini-batches (the last one smaller) and the same updates."""
+    import keras
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(50, WINDOW, 2)).astype("float32")  # 3 batches of 16 and one of 2
+    y = (X[:, -1, 0] - 0.3 * X[:, 0, 1]).astype("float32")
+    trainer = SnapshotTrainer(WINDOW, 2, 4, 1e-2, 16, seed=3, layer=cell)
+    assert trainer._epoch is not None  # the TensorFlow backend: a compiled epoch
+    trainer._reset()
+    trainer._epoch(X, y, np.arange(len(X), dtype="int32"))
+    compiled = trainer.model.get_weights()
+    same = keras.models.clone_model(trainer.model)
+    same.set_weights(trainer.initial_weights)
+    same.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss="mse")
+    same.fit(X, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    for ours, keras_weights in zip(compiled, same.get_weights()):
+        np.testing.assert_allclose(ours, keras_weights, atol=1e-5)
+    assert not np.allclose(compiled[0], trainer.initial_weights[0])  # the epoch did move the weights
