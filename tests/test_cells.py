@@ -301,3 +301,18 @@ def test_keras_gru_update_rule_is_z_times_old_state(update_bias, keeps):
     expected = h_prev[0] if keeps == "old state" else step.candidate
     np.testing.assert_allclose(keras_h, expected, atol=ATOL, rtol=0)
     assert np.abs(step.candidate - h_prev[0]).max() > 0.1  # the two outcomes really differ
+
+
+def test_replay_before_and_after_uses_each_weight_set_and_keeps_the_trained_one():
+    from utils.showing import cell_views
+
+    layer = build_with_large_weights(keras.layers.LSTM(UNITS), FEATURES, seed=40)
+    window = random_inputs(seed=41)[0]
+    trained = [w.copy() for w in layer.get_weights()]
+    untrained = [w * 0.1 for w in trained]
+    before, after, gap = cell_views.replay_before_and_after(layer, window, untrained, trained)
+    expected_after = cells.run_cell(layer, window)  # the layer keeps the trained weights
+    np.testing.assert_allclose(after["hidden_state"], expected_after["hidden_state"])
+    layer.set_weights(untrained)
+    np.testing.assert_allclose(before["hidden_state"], cells.run_cell(layer, window)["hidden_state"])
+    assert not np.allclose(before["hidden_state"], after["hidden_state"]) and gap < 1e-5

@@ -74,7 +74,7 @@ from utils.plumbing.runtime import (
     hide_tensorflow_startup_messages,
     set_seed,
 )
-from utils.recurrent import cells, parameters
+from utils.recurrent import parameters
 from utils.showing import cell_views, plotting, series_views, tables
 from utils.showing.trace import say
 
@@ -471,10 +471,9 @@ else:
     gate_layer = training.one_layer_forecaster("LSTM", shown_candidate.window, 1, shown_candidate.units)[1]
 gate_position = int(test_steps[-1])
 gate_window = gate_data.X[gate_data.rows([gate_position])[0]]
-gate_layer.set_weights(untrained[:3])
-trace_before = cells.run_cell(gate_layer, gate_window)
-gate_layer.set_weights(trained[:3])
-trace, keras_gap = cell_views.replay_beside_keras(gate_layer, gate_window)  # Keras's own answer, to compare
+# the same window through the cell with its weights before training, then after (and Keras's answer)
+trace_before, trace, keras_gap = cell_views.replay_before_and_after(gate_layer, gate_window, untrained[:3],
+                                                                    trained[:3])
 window_dates = [words.date(d) for d in dates[gate_position - shown_candidate.window:gate_position]]
 whose = " (the pick)" if shown == pick else f" (the pick is {reference} itself)"
 say(f"\n[8] the LSTM cell of {shown}{whose} "

@@ -82,7 +82,7 @@ from utils.plumbing.runtime import (
     hide_tensorflow_startup_messages,
     set_seed,
 )
-from utils.recurrent import cells, parameters
+from utils.recurrent import parameters
 from utils.showing import cell_views, plotting, series_views, tables
 from utils.showing.trace import say
 
@@ -598,10 +598,9 @@ gate_layer = pick_layer if shown_name == pick else training.one_layer_forecaster
     "GRU", args.window, gate_data.X.shape[2], args.units)[1]
 gate_position = int(test_positions[-1])
 gate_window = gate_data.X[gate_data.rows([gate_position])[0]]
-gate_layer.set_weights(untrained[:3])
-trace_before = cells.run_cell(gate_layer, gate_window)
-gate_layer.set_weights(trained[:3])
-trace, keras_gap = cell_views.replay_beside_keras(gate_layer, gate_window)  # Keras's own answer, to compare
+# the same window through the cell with its weights before training, then after (and Keras's answer)
+trace_before, trace, keras_gap = cell_views.replay_before_and_after(gate_layer, gate_window, untrained[:3],
+                                                                    trained[:3])
 window_dates = [words.date(d) for d in dates[gate_position - args.window:gate_position]]
 whose = " (the pick)" if shown_name == pick else " (the pick is the ridge itself)"
 say(f"\n[8] the GRU cell of {shown_name}{whose} on the {words.count(args.window)} "

@@ -103,14 +103,14 @@ references = {task.name: min(task.baseline_validation_rmse, key=task.baseline_va
 
 print("\n[1] The two tasks, prepared as Cases 17-2 and 17-3 prepare them:")
 for task in tasks:
-    s, reference = task.settings, references[task.name]
+    settings, reference = task.settings, references[task.name]
     blocks = ", ".join(f"{task.dates[o.validation[0]]:%Y-%m-%d} .. {task.dates[o.validation[-1]]:%Y-%m-%d}"
                        for o in task.origins)
     print(f"  {task.name}: {len(task.values)} steps; {len(task.origins)} origins, validated on {blocks}")
     print(f"    test {task.test_dates[0]:%Y-%m-%d} .. {task.test_dates[-1]:%Y-%m-%d} "
           f"({len(task.test_steps)} steps scored)")
-    print(f"    window {s['window']}, {s['units']} units, Adam {s['learning_rate']:g}, "
-          f"batch {s['batch_size']}, {epochs[task.name]} epochs at each origin")
+    print(f"    window {settings['window']}, {settings['units']} units, Adam {settings['learning_rate']:g}, "
+          f"batch {settings['batch_size']}, {epochs[task.name]} epochs at each origin")
     chosen = "the target (" + " or ".join(task.targets) + "), " if task.targets else ""
     print(f"    chosen at the origins: {chosen}the epoch count, and refit or not before the test")
     print(f"    reference to beat, chosen at the origins: {reference} "
@@ -149,7 +149,7 @@ for task in tasks:
             test_errors[task.name, cell_name, seed] = task.actual - run.forecasts
             # the first epoch of each network also traces and compiles its graph; the median of the
             # others is the steady cost per epoch
-            later_epochs = [s for network in run.epoch_seconds for s in network[1:]]
+            later_epochs = [seconds for network in run.epoch_seconds for seconds in network[1:]]
             first_epochs = [network[0] for network in run.epoch_seconds if network]
             results.append({
                 "task": task.name, "cell": cell_name, "seed": seed, "params": run.params,

@@ -19,6 +19,20 @@ def replay_beside_keras(layer, window):
     return trace, float(np.abs(trace["hidden_state"][-1] - keras_hidden).max())
 
 
+def replay_before_and_after(layer, window, untrained, trained):
+    """Replay `layer` on one window with its weights before training, then after (`replay_beside_keras`).
+
+    `untrained` and `trained` are the layer's weights (Keras's order: kernel, recurrent kernel, bias).
+    Returns (trace before, trace after, the gap to Keras's own answer after training); the layer keeps
+    the trained weights.
+    """
+    layer.set_weights(untrained)
+    trace_before = cells.run_cell(layer, window)
+    layer.set_weights(trained)
+    trace, keras_gap = replay_beside_keras(layer, window)
+    return trace_before, trace, keras_gap
+
+
 def gate_tables(trace, gates, step_labels, words, max_rows):
     """One printable table per gate in `gates`: 3 units, one row per step, cut at `max_rows` rows."""
     more_text = f"... {{n}} more {words.steps} in gates.png"
